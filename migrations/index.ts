@@ -1,0 +1,5 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000000Core } from './Migration20261123000000Core';
+
+/** Every migration in order. New ones are appended here as well as added to this folder. */
+export const migrationsList: MigrationObject[] = [{ name: 'Migration20261123000000Core', class: Migration20261123000000Core }];

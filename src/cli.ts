@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { loadConfig } from './config';
+import { openDatabase } from './database/database';
+import { logger } from './logger';
+import { startServer } from './server/app';
+import { writeSchemaFile } from './server/schema';
+
+const usage = `trellis <command>
+
+  start              serve GraphQL on PORT (default 4000); loads the demo into an empty database
+  migrate            apply pending migrations and exit
+  schema             write schema/schema.graphql from the code
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'start': {
+      const db = await openDatabase(config);
+      const server = await startServer({ orm: db.orm, port: config.port, host: config.host, production: config.production });
+      logger.info({ url: server.url }, 'Trellis is serving GraphQL');
+      const stop = async () => {
+        await server.close();
+        await db.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return;
+    }
+    case 'migrate': {
+      const db = await openDatabase(config);
+      await db.close();
+      return;
+    }
+    case 'schema': {
+      logger.info({ file: await writeSchemaFile() }, 'schema written');
+      return;
+    }
+    default:
+      process.stdout.write(usage);
+      process.exitCode = command ? 2 : 0;
+      void rest;
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  logger.fatal({ err: error }, 'trellis failed');
+  process.exit(1);
+});

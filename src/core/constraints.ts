@@ -1,0 +1,24 @@
+/**
+ * What each named database constraint means to a caller. The database is the last word on the
+ * invariants (a race between two requests cannot break them); this turns its refusal into a userError.
+ */
+export const CONSTRAINT_ERRORS: Record<string, { field: string[]; message: string }> = {
+  school_urn_unique: { field: ['input', 'urn'], message: 'a school with this URN already exists.' },
+  membership_one_multi_academy_trust_at_a_time: {
+    field: ['input', 'schoolId'],
+    message: 'the school is already in a multi-academy trust on these dates; a school can be in only one at a time.',
+  },
+  membership_one_federation_at_a_time: {
+    field: ['input', 'schoolId'],
+    message: 'the school is already in a federation on these dates; a school can be in only one at a time.',
+  },
+  membership_no_overlap_in_group: { field: ['input', 'schoolId'], message: 'the school is already a member of this group on these dates.' },
+  membership_dates_order: { field: ['input', 'leftOn'], message: 'must not be before the date the school joined.' },
+  governorship_term_order: { field: ['input', 'termEndsOn'], message: 'must not be before the start of the term.' },
+  governorship_ended_order: { field: ['input', 'endedOn'], message: 'must not be before the start of the term.' },
+  group_link_current_unique: { field: ['input', 'toGroupId'], message: 'these groups are already linked this way.' },
+  group_link_not_self: { field: ['input', 'toGroupId'], message: 'a group cannot be linked to itself.' },
+  support_link_not_self: { field: ['input', 'receiverId'], message: 'a school cannot support itself.' },
+  post_fte_range: { field: ['input', 'fte'], message: 'must be more than 0 and at most 1.' },
+  school_group_source_key_unique: { field: ['input', 'name'], message: 'a group with this source key already exists.' },
+};

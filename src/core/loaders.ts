@@ -1,0 +1,115 @@
+import type { EntityClass, EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import type { Context } from '../server/context';
+import { encodeCursor, Page } from './pagination';
+
+interface WithId {
+  id: number;
+}
+
+/** One `select ... where id = any(...)` for every entity of a type asked for in a request. */
+export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>): DataLoader<number, T | undefined> {
+  return ctx.loaders.get(
+    `${entity.name}.byId`,
+    () =>
+      new DataLoader<number, T | undefined>(async (ids) => {
+        const rows = (await ctx.em.find(entity, { id: { $in: [...ids] } } as never)) as T[];
+        const found = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => found.get(id));
+      }),
+  );
+}
+
+/** How to page the children of many parents in one statement (a window per parent). */
+export interface ChildList {
+  /** Name of the list, carried in its cursors so a cursor of one list is refused by another. */
+  list: string;
+  table: string;
+  parentColumn: string;
+  /** Extra SQL condition on the child table aliased `t`, with `?` placeholders. */
+  where?: string;
+  params?: unknown[];
+  /** SQL order of children within a parent, e.g. `t.joined_on, t.id`. */
+  orderBy: string;
+}
+
+export interface ChildPage<T> {
+  rows: T[];
+  /** Positions (1-based) of the rows within the parent's list: the cursors of nested lists. */
+  positions: number[];
+  total: number;
+}
+
+/**
+ * Pages the children of every parent in a batch with one statement: row_number() over a window per
+ * parent gives each child its position, and count(*) over the same window the list's total.
+ * Nested cursors are positions, which is what makes one statement serve every parent.
+ */
+export function childPages<T extends object>(
+  ctx: Context,
+  entity: EntityClass<T>,
+  spec: ChildList,
+  page: Page<number>,
+): DataLoader<number, ChildPage<T>> {
+  const key = `${spec.list}:${JSON.stringify(spec.params ?? [])}:${page.size}:${page.after ?? 0}`;
+  return ctx.loaders.get(
+    key,
+    () =>
+      new DataLoader<number, ChildPage<T>>(async (parentIds) => {
+        const offset = page.after ?? 0;
+        const sql = `select * from (
+          select t.*, row_number() over w as "_position", count(*) over (partition by t."${spec.parentColumn}") as "_total"
+          from "${spec.table}" t
+          where t."${spec.parentColumn}" in (?)${spec.where ? ` and (${spec.where})` : ''}
+          window w as (partition by t."${spec.parentColumn}" order by ${spec.orderBy})
+        ) paged where "_position" > ? and "_position" <= ?`;
+        const rows: Record<string, unknown>[] = await ctx.em
+          .getConnection()
+          .execute(sql, [[...parentIds], ...(spec.params ?? []), offset, offset + page.size + 1]);
+        const pages = new Map<number, ChildPage<T>>();
+        for (const row of rows) {
+          const parentId = row[spec.parentColumn] as number;
+          let entry = pages.get(parentId);
+          if (!entry) pages.set(parentId, (entry = { rows: [], positions: [], total: Number(row._total) }));
+          entry.positions.push(Number(row._position));
+          const { _position, _total, ...columns } = row;
+          entry.rows.push(ctx.em.map(entity, columns as never));
+        }
+        // A parent past its last child still needs its total: count those in a second statement only when it happens.
+        const missing = parentIds.filter((id) => !pages.has(id));
+        if (missing.length > 0 && offset > 0) {
+          const counts: { parent: number; total: string }[] = await ctx.em
+            .getConnection()
+            .execute(
+              `select t."${spec.parentColumn}" as parent, count(*) as total from "${spec.table}" t where t."${spec.parentColumn}" in (?)${spec.where ? ` and (${spec.where})` : ''} group by 1`,
+              [missing, ...(spec.params ?? [])],
+            );
+          for (const count of counts) pages.set(count.parent, { rows: [], positions: [], total: Number(count.total) });
+        }
+        return parentIds.map((id) => pages.get(id) ?? { rows: [], positions: [], total: 0 });
+      }),
+  );
+}
+
+/** Turns a child page into connection fields; `toEdge` adds whatever the edge carries besides its node. */
+export async function childConnection<T extends object, TEdge extends { cursor: string }>(
+  spec: ChildList,
+  page: Page<number>,
+  result: ChildPage<T>,
+  toEdge: (row: T, cursor: string) => TEdge | Promise<TEdge>,
+) {
+  const visible = result.rows.slice(0, page.size);
+  const edges = await Promise.all(visible.map((row, i) => toEdge(row, encodeCursor(spec.list, result.positions[i]))));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: result.rows.length > page.size,
+      hasPreviousPage: (page.after ?? 0) > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount: result.total,
+  };
+}
+
+export type { EntityManager };

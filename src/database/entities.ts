@@ -1,0 +1,20 @@
+import { GoverningBody, Governorship } from '../governance/governance.entity';
+import { Group, GroupLink, Membership, StrategicObjective } from '../groups/group.entity';
+import { Person, Post } from '../people/person.entity';
+import { School, SchoolLink } from '../schools/school.entity';
+import { SupportLink } from '../support/support-link.entity';
+
+/** Every MikroORM entity, listed rather than discovered from folders so tests and builds see the same set. */
+export const entities = [
+  School,
+  SchoolLink,
+  Group,
+  Membership,
+  GroupLink,
+  StrategicObjective,
+  GoverningBody,
+  Governorship,
+  Person,
+  Post,
+  SupportLink,
+];

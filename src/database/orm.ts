@@ -1,0 +1,58 @@
+import { DefaultLogger, LoggerNamespace, LoggerOptions, LogContext } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, MikroORM, Options } from '@mikro-orm/postgresql';
+import { migrationsList } from '../../migrations';
+import { logger } from '../logger';
+import { entities } from './entities';
+
+export interface OrmSettings {
+  clientUrl: string;
+  /** Called with every SQL statement sent; the N+1 tests count them. */
+  onQuery?: (sql: string) => void;
+  poolMax?: number;
+}
+
+/** Routes MikroORM's logs to pino, and hands each statement to `onQuery` when one is given. */
+class OrmLogger extends DefaultLogger {
+  constructor(
+    options: LoggerOptions,
+    private readonly onQuery?: (sql: string) => void,
+  ) {
+    super(options);
+  }
+
+  override log(namespace: LoggerNamespace, message: string, context?: LogContext): void {
+    if (namespace === 'query') {
+      this.onQuery?.(context?.query ?? message);
+      if (logger.isLevelEnabled('trace')) logger.trace({ took: context?.took }, message);
+      return;
+    }
+    logger.debug({ orm: namespace }, message);
+  }
+}
+
+export function ormOptions(settings: OrmSettings): Options {
+  return defineConfig({
+    clientUrl: settings.clientUrl,
+    entities,
+    extensions: [Migrator],
+    // Migrations are listed in migrations/index.ts, so compiled and vitest runs load the same ones.
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, tableName: 'mikro_orm_migrations' },
+    debug: ['query', 'discovery', 'info'],
+    loggerFactory: (options) => new OrmLogger(options, settings.onQuery),
+    pool: { min: 0, max: settings.poolMax ?? 10 },
+    forceUtcTimezone: true,
+    // Entities are read only inside a request's own EntityManager fork.
+    allowGlobalContext: false,
+    driverOptions: { connection: { application_name: 'trellis' } },
+  });
+}
+
+export async function openOrm(settings: OrmSettings): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(settings));
+}
+
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((migration) => migration.name);
+}

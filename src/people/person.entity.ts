@@ -1,0 +1,77 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, Float, ObjectType } from 'type-graphql';
+import { Node, toGlobalId } from '../core/node';
+import { DateScalar } from '../core/scalars';
+import { Group } from '../groups/group.entity';
+import { School } from '../schools/school.entity';
+import { StaffRole } from './people.enums';
+
+/** A person who governs or works in schools. Contact details are private to the bodies they sit on. */
+@ObjectType({ implements: Node, description: 'A person who governs or works in schools.' })
+@Entity({ tableName: 'person' })
+export class Person implements Node {
+  @PrimaryKey()
+  id!: number;
+
+  get nodeId(): string {
+    return toGlobalId('Person', this.id);
+  }
+
+  @Field({ description: 'Full name.' })
+  @Property()
+  fullName!: string;
+
+  @Field({ nullable: true, description: 'Email address.' })
+  @Property({ nullable: true })
+  email?: string;
+
+  @Field({ nullable: true, description: 'Telephone number.' })
+  @Property({ nullable: true })
+  phone?: string;
+
+  @Property({ onCreate: () => new Date() })
+  createdAt: Date = new Date();
+}
+
+/**
+ * A staff post: a person serving a school or a group, for a share of their time (FTE).
+ * Shared staff are people whose current posts span more than one school.
+ */
+@ObjectType({ implements: Node, description: 'A staff post held by a person in a school or a group.' })
+@Entity({ tableName: 'post' })
+export class Post implements Node {
+  @PrimaryKey()
+  id!: number;
+
+  get nodeId(): string {
+    return toGlobalId('Post', this.id);
+  }
+
+  @ManyToOne(() => Person, { deleteRule: 'cascade' })
+  @Index()
+  person!: Person;
+
+  @Field(() => StaffRole, { description: 'The role.' })
+  @Enum({ items: () => StaffRole })
+  role!: StaffRole;
+
+  @ManyToOne(() => School, { nullable: true, deleteRule: 'cascade' })
+  @Index()
+  school?: School;
+
+  @ManyToOne(() => Group, { nullable: true, deleteRule: 'cascade' })
+  @Index()
+  group?: Group;
+
+  @Field(() => Float, { description: 'Share of a full-time post (0 < FTE <= 1).' })
+  @Property({ type: 'decimal', precision: 4, scale: 3, runtimeType: 'number' })
+  fte!: number;
+
+  @Field(() => DateScalar, { description: 'Date the post started.' })
+  @Property({ type: 'date' })
+  startedOn!: string;
+
+  @Field(() => DateScalar, { nullable: true, description: 'Date the post ended; null while held.' })
+  @Property({ type: 'date', nullable: true })
+  endedOn?: string;
+}

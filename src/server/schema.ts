@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import '../database/entities';
+import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { projectRoot } from '../config';
+import { NodeResolver } from '../core/node.resolver';
+import { SchoolResolver } from '../schools/school.resolver';
+
+/** Every resolver class. A domain folder's resolvers are added here once. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, SchoolResolver];
+
+let built: GraphQLSchema | undefined;
+
+export async function trellisSchema(): Promise<GraphQLSchema> {
+  // Validation is done inside mutations (core/user-errors.ts) so failures come back as userErrors.
+  if (!built) {
+    built = await buildSchema({ resolvers, validate: false });
+    // type-graphql has no option for the root types' descriptions; the schema test wants every type described.
+    const roots: [GraphQLObjectType | null | undefined, string][] = [
+      [built.getQueryType(), 'Reads: schools, groups, people and everything that hangs off them.'],
+      [built.getMutationType(), "Changes, each one transaction; business errors come back in the payload's `userErrors`."],
+      [built.getSubscriptionType(), 'Live events over graphql-ws on the same path as HTTP.'],
+    ];
+    for (const [type, description] of roots) if (type) type.description = description;
+  }
+  return built;
+}
+
+export const schemaFile = path.join(projectRoot, 'schema', 'schema.graphql');
+
+/** The SDL as checked in: sorted, so the file changes only when the schema does. */
+export function printTrellisSchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
+
+export async function writeSchemaFile(): Promise<string> {
+  const sdl = printTrellisSchema(await trellisSchema());
+  fs.mkdirSync(path.dirname(schemaFile), { recursive: true });
+  fs.writeFileSync(schemaFile, sdl);
+  return schemaFile;
+}
