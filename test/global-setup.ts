@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -10,7 +11,9 @@ import { migrate, openOrm } from '../src/database/orm';
  * .data/test-postgres. A template database gets every migration once; each test file then
  * copies it (`create database ... template`), which takes milliseconds and keeps files isolated.
  */
-const TEMPLATE = 'trellis_test_template';
+// Named per run, so two runs on one server (two developers, or CI beside a session) never meet.
+const RUN = `${process.pid}_${Date.now().toString(36)}`;
+const TEMPLATE = `trellis_test_${RUN}_template`;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,18 +30,19 @@ export default async function setup(project: TestProject) {
   let serverUrl = process.env.DATABASE_URL;
   let stop: (() => Promise<void>) | undefined;
   if (!serverUrl) {
-    const dataDir = path.resolve(__dirname, '../.data/test-postgres');
+    // A throw-away server per run (set-up takes about a second), so concurrent runs never share a data folder.
+    const dataDir = path.resolve(__dirname, `../.data/test-postgres/${RUN}`);
     const embedded = await startEmbeddedPostgres(dataDir, await freePort(), { durable: false });
     serverUrl = embedded.serverUrl;
-    stop = embedded.stop;
+    stop = async () => {
+      await embedded.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    };
   }
 
   const admin = new Client({ connectionString: serverUrl });
   admin.on('error', () => undefined);
   await admin.connect();
-  // Databases left by an interrupted run, then a fresh template.
-  const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'trellis_test_%'`);
-  for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
   await admin.query(`create database "${TEMPLATE}"`);
   await admin.end();
 
@@ -48,8 +52,14 @@ export default async function setup(project: TestProject) {
 
   project.provide('serverUrl', serverUrl);
   project.provide('templateDatabase', TEMPLATE);
+  project.provide('runName', RUN);
 
   return async () => {
+    const cleanup = new Client({ connectionString: serverUrl });
+    cleanup.on('error', () => undefined);
+    await cleanup.connect();
+    await cleanup.query(`drop database if exists "${TEMPLATE}" with (force)`);
+    await cleanup.end();
     await stop?.();
   };
 }
@@ -58,5 +68,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     serverUrl: string;
     templateDatabase: string;
+    runName: string;
   }
 }

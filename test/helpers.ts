@@ -32,7 +32,7 @@ export interface TestApp {
 
 export async function createTestDatabase(): Promise<string> {
   const serverUrl = inject('serverUrl');
-  const name = `trellis_test_${randomBytes(6).toString('hex')}`;
+  const name = `trellis_test_${inject('runName')}_${randomBytes(4).toString('hex')}`;
   await ensureDatabase(serverUrl, name, inject('templateDatabase'));
   return name;
 }
