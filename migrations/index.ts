@@ -1,5 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000Core } from './Migration20261123000000Core';
+import { Migration20261123100000Evidence } from './Migration20261123100000Evidence';
 
 /** Every migration in order. New ones are appended here as well as added to this folder. */
-export const migrationsList: MigrationObject[] = [{ name: 'Migration20261123000000Core', class: Migration20261123000000Core }];
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261123000000Core', class: Migration20261123000000Core },
+  { name: 'Migration20261123100000Evidence', class: Migration20261123100000Evidence },
+];

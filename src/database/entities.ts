@@ -1,3 +1,6 @@
+import { Inspection, InspectionJudgement } from '../evidence/inspection.entity';
+import { OutcomeMeasure } from '../evidence/outcome-measure.entity';
+import { SelfEvaluation } from '../evidence/self-evaluation.entity';
 import { GoverningBody, Governorship } from '../governance/governance.entity';
 import { Group, GroupLink, Membership, StrategicObjective } from '../groups/group.entity';
 import { Person, Post } from '../people/person.entity';
@@ -17,4 +20,8 @@ export const entities = [
   Person,
   Post,
   SupportLink,
+  Inspection,
+  InspectionJudgement,
+  OutcomeMeasure,
+  SelfEvaluation,
 ];
