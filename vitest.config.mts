@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // type-graphql's decorators need the metadata API before any entity module loads.
+    setupFiles: ['reflect-metadata'],
     // Test files share one PostgreSQL server but each gets its own database, so they can run in parallel.
     fileParallelism: true,
     testTimeout: 60_000,

@@ -113,3 +113,34 @@ export async function childConnection<T extends object, TEdge extends { cursor: 
 }
 
 export type { EntityManager };
+
+/**
+ * A short list per parent (a school's governing bodies, a person's posts) loaded for every parent
+ * in a batch at once. `fetch` returns [parentId, row] pairs; order within a parent is kept.
+ */
+export function listsByParent<T>(
+  ctx: Context,
+  key: string,
+  fetch: (parentIds: number[]) => Promise<[number, T][]>,
+): DataLoader<number, T[]> {
+  return ctx.loaders.get(
+    key,
+    () =>
+      new DataLoader<number, T[]>(async (parentIds) => {
+        const lists = new Map<number, T[]>(parentIds.map((id) => [id, []]));
+        for (const [parentId, row] of await fetch([...parentIds])) lists.get(parentId)?.push(row);
+        return parentIds.map((id) => lists.get(id) ?? []);
+      }),
+  );
+}
+
+/** Rows of raw SQL with a `_parent` column, mapped to entities: the usual shape of a listsByParent fetch. */
+export async function selectByParent<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  sql: string,
+  params: unknown[],
+): Promise<[number, T][]> {
+  const rows: Record<string, unknown>[] = await em.getConnection().execute(sql, params);
+  return rows.map(({ _parent, ...columns }) => [Number(_parent), em.map(entity, columns as never)]);
+}

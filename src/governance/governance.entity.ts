@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
@@ -14,6 +14,9 @@ import { AppointingBody, GovernanceRole, GoverningBodyKind } from './governance.
 @ObjectType({ implements: Node, description: 'A governing body: of a school, a federation, a trust board or a local committee.' })
 @Entity({ tableName: 'governing_body' })
 export class GoverningBody implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 
@@ -47,6 +50,9 @@ export class GoverningBody implements Node {
 @ObjectType({ implements: Node, description: "A person's seat on a governing body." })
 @Entity({ tableName: 'governorship' })
 export class Governorship implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 

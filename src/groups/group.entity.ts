@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, Float, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
@@ -8,6 +8,9 @@ import { GroupFormation, GroupKind, GroupLinkKind, GroupStatus, MembershipRole }
 @ObjectType({ implements: Node, description: 'A partnership of schools: federation, trust, hub, cluster or collaboration.' })
 @Entity({ tableName: 'school_group' })
 export class Group implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 
@@ -59,6 +62,9 @@ export class Group implements Node {
 @Entity({ tableName: 'membership' })
 @Index({ properties: ['group', 'school'] })
 export class Membership implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 
@@ -94,6 +100,9 @@ export class Membership implements Node {
 @ObjectType({ implements: Node, description: 'A link from one group to another.' })
 @Entity({ tableName: 'group_link' })
 export class GroupLink implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 
@@ -126,6 +135,9 @@ export class GroupLink implements Node {
 @ObjectType({ implements: Node, description: 'A strategic objective of a group, with its success criterion.' })
 @Entity({ tableName: 'strategic_objective' })
 export class StrategicObjective implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 

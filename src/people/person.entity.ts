@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, Float, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
@@ -10,6 +10,9 @@ import { StaffRole } from './people.enums';
 @ObjectType({ implements: Node, description: 'A person who governs or works in schools.' })
 @Entity({ tableName: 'person' })
 export class Person implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 
@@ -40,6 +43,9 @@ export class Person implements Node {
 @ObjectType({ implements: Node, description: 'A staff post held by a person in a school or a group.' })
 @Entity({ tableName: 'post' })
 export class Post implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique, OptionalProps } from '@mikro-orm/core';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
@@ -7,6 +7,9 @@ import { EstablishmentType, Nation, Phase, SchoolLinkReason, SchoolStatus, Urban
 @ObjectType({ implements: Node, description: 'A school or other establishment, identified by its GIAS URN.' })
 @Entity({ tableName: 'school' })
 export class School implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey()
   id!: number;
 

@@ -6,11 +6,52 @@ import '../database/entities';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { projectRoot } from '../config';
 import { NodeResolver } from '../core/node.resolver';
+import {
+  GoverningBodyResolver,
+  GovernanceMutations,
+  GovernorshipResolver,
+  GroupGovernanceResolver,
+  PersonGovernanceResolver,
+  SchoolGovernanceResolver,
+} from '../governance/governance.resolver';
+import { GroupMutations } from '../groups/group.mutations';
+import {
+  GroupLinkResolver,
+  GroupResolver,
+  MembershipResolver,
+  SchoolMembershipResolver,
+  StrategicObjectiveResolver,
+} from '../groups/group.resolver';
+import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, SchoolStaffResolver } from '../people/people.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
+import { SchoolSupportResolver, SupportLinkResolver, SupportMutations } from '../support/support.resolver';
 
 /** Every resolver class. A domain folder's resolvers are added here once. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, SchoolResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  NodeResolver,
+  SchoolResolver,
+  GroupResolver,
+  MembershipResolver,
+  GroupLinkResolver,
+  StrategicObjectiveResolver,
+  SchoolMembershipResolver,
+  GroupMutations,
+  GoverningBodyResolver,
+  GovernorshipResolver,
+  SchoolGovernanceResolver,
+  GroupGovernanceResolver,
+  PersonGovernanceResolver,
+  GovernanceMutations,
+  PersonResolver,
+  PostResolver,
+  SchoolStaffResolver,
+  GroupLeadersResolver,
+  PeopleMutations,
+  SupportLinkResolver,
+  SchoolSupportResolver,
+  SupportMutations,
+];
 
 let built: GraphQLSchema | undefined;
 

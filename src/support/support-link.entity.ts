@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, Float, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
@@ -10,6 +10,9 @@ import { SupportArea } from './support.enums';
 @ObjectType({ implements: Node, description: 'One school supporting another in an area, with staff days committed and delivered.' })
 @Entity({ tableName: 'support_link' })
 export class SupportLink implements Node {
+  /** Fields with defaults or derived values, optional when creating. */
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt' | 'staffDaysDelivered';
+
   @PrimaryKey()
   id!: number;
 

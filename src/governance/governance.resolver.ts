@@ -1,0 +1,252 @@
+import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { publish } from '../core/domain-events';
+import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
+import { registerNodeTypes } from '../core/node.resolver';
+import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
+import { check, fail, loadByGlobalId, mutate, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
+import { Group, Membership } from '../groups/group.entity';
+import { GroupKind, GroupStatus } from '../groups/group.enums';
+import { Person } from '../people/person.entity';
+import { School } from '../schools/school.entity';
+import type { Context } from '../server/context';
+import { GoverningBody, Governorship } from './governance.entity';
+import { GoverningBodyKind } from './governance.enums';
+import { GoverningBodyAppointGovernorInput, GoverningBodyCreateInput, GovernorshipEndInput } from './governance.inputs';
+
+registerNodeTypes(GoverningBody, Governorship);
+
+@ObjectType({ description: 'An edge in a list of governorships.' })
+export class GovernorshipEdge extends EdgeType(Governorship, 'The governorship.') {}
+
+@ObjectType({ description: 'A page of governorships.' })
+export class GovernorshipConnection extends ConnectionType(GovernorshipEdge) {}
+
+@ObjectType({ description: 'Result of creating a governing body.' })
+export class GoverningBodyPayload {
+  @Field(() => GoverningBody, { nullable: true, description: 'The new body; null when nothing was written.' })
+  governingBody?: GoverningBody;
+
+  @Field(() => [UserError], { description: 'Why the change was refused; empty on success.' })
+  userErrors!: UserError[];
+}
+
+@ObjectType({ description: 'Result of appointing a governor or ending a term.' })
+export class GovernorshipPayload {
+  @Field(() => Governorship, { nullable: true, description: 'The governorship; null when nothing was written.' })
+  governorship?: Governorship;
+
+  @Field(() => [UserError], { description: 'Why the change was refused; empty on success.' })
+  userErrors!: UserError[];
+}
+
+function governorsList(includeFormer: boolean): ChildList {
+  return {
+    list: includeFormer ? 'governingBody.governors.all' : 'governingBody.governors',
+    table: 'governorship',
+    parentColumn: 'governing_body_id',
+    where: includeFormer ? undefined : 't.ended_on is null',
+    // Chairs first, then by length of service.
+    orderBy: `(t.role like 'chair%') desc, t.term_started_on, t.id`,
+  };
+}
+
+const TRUST_KINDS = [GroupKind.MULTI_ACADEMY_TRUST, GroupKind.SINGLE_ACADEMY_TRUST, GroupKind.UMBRELLA_TRUST];
+
+@Resolver(() => GoverningBody)
+export class GoverningBodyResolver {
+  @FieldResolver(() => School, { nullable: true, description: 'The school, for a school body or a local committee.' })
+  async school(@Root() body: GoverningBody, @Ctx() ctx: Context): Promise<School | null> {
+    return body.school ? ((await byId(ctx, School).load(body.school.id)) ?? null) : null;
+  }
+
+  @FieldResolver(() => Group, { nullable: true, description: 'The federation or trust, for the bodies of groups and local committees.' })
+  async group(@Root() body: GoverningBody, @Ctx() ctx: Context): Promise<Group | null> {
+    return body.group ? ((await byId(ctx, Group).load(body.group.id)) ?? null) : null;
+  }
+
+  @FieldResolver(() => GovernorshipConnection, {
+    description: 'Seats on the body: serving governors, chairs first; former ones only when asked.',
+  })
+  async governors(
+    @Root() body: GoverningBody,
+    @Ctx() ctx: Context,
+    @Args() pageArgs: PageArgs,
+    @Arg('includeFormer', { defaultValue: false, description: 'Include governors who have stood down (history).' }) includeFormer: boolean,
+  ) {
+    const spec = governorsList(includeFormer);
+    const page = readPage(spec.list, pageArgs, isPosition);
+    const result = await childPages(ctx, Governorship, spec, page).load(body.id);
+    return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
+  }
+}
+
+@Resolver(() => Governorship)
+export class GovernorshipResolver {
+  @FieldResolver(() => Person, { description: 'The governor.' })
+  async person(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<Person> {
+    return (await byId(ctx, Person).load(governorship.person.id)) as Person;
+  }
+
+  @FieldResolver(() => GoverningBody, { description: 'The body the seat is on.' })
+  async governingBody(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<GoverningBody> {
+    return (await byId(ctx, GoverningBody).load(governorship.governingBody.id)) as GoverningBody;
+  }
+}
+
+/**
+ * The bodies that govern each school now: its own body and local committee, and the federation
+ * body or trust board of the groups it currently belongs to. One statement for every school asked.
+ */
+export function governingBodiesOf(ctx: Context) {
+  return listsByParent(ctx, 'School.governingBodies', (ids) =>
+    selectByParent(
+      ctx.em,
+      GoverningBody,
+      `select * from (
+         select gb.school_id as _parent, gb.* from governing_body gb where gb.school_id in (?)
+         union all
+         select m.school_id as _parent, gb.* from governing_body gb
+           join membership m on m.group_id = gb.group_id and m.left_on is null
+          where m.school_id in (?) and gb.kind in ('federation', 'trust_board')
+       ) bodies order by _parent, case kind when 'trust_board' then 0 when 'federation' then 1 when 'local_committee' then 2 else 3 end, id`,
+      [ids, ids],
+    ),
+  );
+}
+
+@Resolver(() => School)
+export class SchoolGovernanceResolver {
+  @FieldResolver(() => [GoverningBody], {
+    description: 'The bodies that govern the school now: its own, its federation’s, its trust board and local committee.',
+  })
+  governingBodies(@Root() school: School, @Ctx() ctx: Context): Promise<GoverningBody[]> {
+    return governingBodiesOf(ctx).load(school.id);
+  }
+}
+
+@Resolver(() => Group)
+export class GroupGovernanceResolver {
+  @FieldResolver(() => [GoverningBody], {
+    description: 'The group’s bodies: a federation’s governing body, a trust board and its local committees.',
+  })
+  governingBodies(@Root() group: Group, @Ctx() ctx: Context): Promise<GoverningBody[]> {
+    return listsByParent(ctx, 'Group.governingBodies', (ids) =>
+      selectByParent(
+        ctx.em,
+        GoverningBody,
+        `select gb.group_id as _parent, gb.* from governing_body gb where gb.group_id in (?) order by (gb.kind = 'local_committee'), gb.name, gb.id`,
+        [ids],
+      ),
+    ).load(group.id);
+  }
+}
+
+@Resolver(() => Person)
+export class PersonGovernanceResolver {
+  @FieldResolver(() => [Governorship], { description: 'Seats the person holds on governing bodies; former ones only when asked.' })
+  governorships(
+    @Root() person: Person,
+    @Ctx() ctx: Context,
+    @Arg('includeFormer', { defaultValue: false, description: 'Include seats they have left (history).' }) includeFormer: boolean,
+  ): Promise<Governorship[]> {
+    return listsByParent(ctx, `Person.governorships:${includeFormer}`, (ids) =>
+      selectByParent(
+        ctx.em,
+        Governorship,
+        `select g.person_id as _parent, g.* from governorship g where g.person_id in (?)${includeFormer ? '' : ' and g.ended_on is null'}
+         order by g.ended_on desc nulls first, g.term_started_on desc, g.id`,
+        [ids],
+      ),
+    ).load(person.id);
+  }
+}
+
+@Resolver()
+export class GovernanceMutations {
+  @Mutation(() => GoverningBodyPayload, {
+    description: 'Creates a governing body for a school, a federation, a trust, or a trust’s academy.',
+  })
+  governingBodyCreate(@Arg('input', { description: 'The new body.' }) input: GoverningBodyCreateInput, @Ctx() ctx: Context) {
+    return mutate(ctx, async (em) => {
+      await check(input);
+      const needsSchool = input.kind === GoverningBodyKind.SCHOOL || input.kind === GoverningBodyKind.LOCAL_COMMITTEE;
+      const needsGroup = input.kind !== GoverningBodyKind.SCHOOL;
+      if (needsSchool && !input.schoolId) fail(['input', 'schoolId'], `is required for a ${input.kind} body.`);
+      if (!needsSchool && input.schoolId)
+        fail(['input', 'schoolId'], `must be left out for a ${input.kind} body: it governs the group's schools.`);
+      if (needsGroup && !input.groupId) fail(['input', 'groupId'], `is required for a ${input.kind} body.`);
+      if (!needsGroup && input.groupId) fail(['input', 'groupId'], 'must be left out for a school body.');
+      const school = input.schoolId ? await loadByGlobalId(em, School, input.schoolId, ['input', 'schoolId']) : undefined;
+      const group = input.groupId ? await loadByGlobalId(em, Group, input.groupId, ['input', 'groupId']) : undefined;
+      if (group?.status === GroupStatus.CLOSED) fail(['input', 'groupId'], `the group "${group.name}" is closed.`, UserErrorCode.CONFLICT);
+      if (input.kind === GoverningBodyKind.FEDERATION && group?.kind !== GroupKind.FEDERATION) {
+        fail(['input', 'groupId'], 'must be a federation for a FEDERATION body.');
+      }
+      if (
+        (input.kind === GoverningBodyKind.TRUST_BOARD || input.kind === GoverningBodyKind.LOCAL_COMMITTEE) &&
+        !TRUST_KINDS.includes(group!.kind)
+      ) {
+        fail(['input', 'groupId'], `must be an academy trust for a ${input.kind} body.`);
+      }
+      if (input.kind === GoverningBodyKind.LOCAL_COMMITTEE) {
+        const member = await em.count(Membership, { school, group, leftOn: null });
+        if (!member) fail(['input', 'schoolId'], `${school!.name} is not a current member of ${group!.name}.`, UserErrorCode.CONFLICT);
+      }
+      const governingBody = em.create(GoverningBody, { name: input.name.trim(), kind: input.kind, school, group });
+      await em.flush();
+      return { governingBody };
+    });
+  }
+
+  @Mutation(() => GovernorshipPayload, { description: 'Appoints a governor to a body, creating the person if asked.' })
+  governingBodyAppointGovernor(
+    @Arg('input', { description: 'The body, the person and the terms of the appointment.' }) input: GoverningBodyAppointGovernorInput,
+    @Ctx() ctx: Context,
+  ) {
+    return mutate(ctx, async (em) => {
+      await check(input);
+      if (Boolean(input.personId) === Boolean(input.person)) fail(['input', 'personId'], 'give exactly one of personId and person.');
+      requireOrder(input.termStartedOn, input.termEndsOn, ['input', 'termEndsOn'], 'must not be before the term starts.');
+      const governingBody = await loadByGlobalId(em, GoverningBody, input.governingBodyId, ['input', 'governingBodyId']);
+      const person = input.personId
+        ? await loadByGlobalId(em, Person, input.personId, ['input', 'personId'])
+        : em.create(Person, { fullName: input.person!.fullName.trim(), email: input.person!.email, phone: input.person!.phone });
+      if (input.personId) {
+        const serving = await em.count(Governorship, { person, governingBody, endedOn: null });
+        if (serving) fail(['input', 'personId'], `${person.fullName} already sits on ${governingBody.name}.`, UserErrorCode.CONFLICT);
+      }
+      const governorship = em.create(Governorship, {
+        person,
+        governingBody,
+        role: input.role,
+        appointingBody: input.appointingBody,
+        termStartedOn: input.termStartedOn,
+        termEndsOn: input.termEndsOn,
+      });
+      await em.flush();
+      return { governorship };
+    });
+  }
+
+  @Mutation(() => GovernorshipPayload, { description: 'Records that a governor stood down; the seat is kept as history.' })
+  governorshipEnd(
+    @Arg('input', { description: 'The governorship and the date it ended.' }) input: GovernorshipEndInput,
+    @Ctx() ctx: Context,
+  ) {
+    return mutate(ctx, async (em) => {
+      const governorship = await loadByGlobalId(em, Governorship, input.governorshipId, ['input', 'governorshipId']);
+      if (governorship.endedOn)
+        fail(['input', 'governorshipId'], `the term already ended on ${governorship.endedOn}.`, UserErrorCode.CONFLICT);
+      requireOrder(
+        governorship.termStartedOn,
+        input.endedOn,
+        ['input', 'endedOn'],
+        `must not be before the term started (${governorship.termStartedOn}).`,
+      );
+      governorship.endedOn = input.endedOn;
+      await em.flush();
+      await publish(em, { type: 'governorship.ended', governingBodyId: governorship.governingBody.id, personId: governorship.person.id });
+      return { governorship };
+    });
+  }
+}

@@ -1,0 +1,189 @@
+import { Arg, Args, Ctx, Field, FieldResolver, ID, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
+import { fromGlobalId } from '../core/node';
+import { registerNodeTypes } from '../core/node.resolver';
+import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
+import { DateScalar } from '../core/scalars';
+import { School } from '../schools/school.entity';
+import type { Context } from '../server/context';
+import { Group, GroupLink, Membership, StrategicObjective } from './group.entity';
+import { GroupKind, MembershipRole } from './group.enums';
+import { GroupFilter } from './group.inputs';
+import { countGroups, findGroups, GroupKey } from './group.service';
+
+registerNodeTypes(Group, Membership, GroupLink, StrategicObjective);
+
+@ObjectType({ description: 'An edge in a list of groups.' })
+export class GroupEdge extends EdgeType(Group, 'The group.') {}
+
+@ObjectType({ description: 'A page of groups.' })
+export class GroupConnection extends ConnectionType(GroupEdge) {}
+
+/** A membership seen from the group: the school is the node, the membership's role and dates sit on the edge. */
+@ObjectType({ description: 'A member school of a group, with its role and dates on the edge.' })
+export class GroupMemberEdge {
+  @Field(() => School, { description: 'The member school.' })
+  node!: School;
+
+  @Field(() => MembershipRole, { description: "The school's role in the group." })
+  role!: MembershipRole;
+
+  @Field(() => DateScalar, { description: 'Date the school joined.' })
+  joinedOn!: string;
+
+  @Field(() => DateScalar, { nullable: true, description: 'Date the school left; null while it is a member.' })
+  leftOn?: string;
+
+  @Field(() => Membership, { description: 'The membership itself (its ID ends it with membershipEnd).' })
+  membership!: Membership;
+
+  @Field({ description: 'Opaque cursor of this edge, for `after`.' })
+  cursor!: string;
+}
+
+@ObjectType({ description: 'A page of member schools.' })
+export class GroupMemberConnection extends ConnectionType(GroupMemberEdge) {}
+
+const isGroupKey = (value: unknown): value is GroupKey =>
+  Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && Number.isInteger(value[1]);
+
+function membersList(includeFormer: boolean): ChildList {
+  return {
+    list: includeFormer ? 'group.members.all' : 'group.members',
+    table: 'membership',
+    parentColumn: 'group_id',
+    where: includeFormer ? undefined : 't.left_on is null',
+    // Lead schools first, then by joining date: the order an executive head reads them in.
+    orderBy: `(t.role = 'lead') desc, t.joined_on, t.id`,
+  };
+}
+
+@Resolver(() => Group)
+export class GroupResolver {
+  @Query(() => Group, { nullable: true, description: 'A group by global ID; null when there is none.' })
+  async group(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global ID of the group.' }) id: string): Promise<Group | null> {
+    const parsed = fromGlobalId(id);
+    if (!parsed || parsed.typeName !== 'Group') throw badInput('id is not the ID of a Group.', 'id');
+    return (await byId(ctx, Group).load(parsed.id)) ?? null;
+  }
+
+  @Query(() => GroupConnection, { description: 'Groups in name order, optionally of some kinds and matching a filter.' })
+  async groups(
+    @Ctx() ctx: Context,
+    @Args() pageArgs: PageArgs,
+    @Arg('kind', () => [GroupKind], { nullable: true, description: 'Kinds of group to include (all when omitted).' }) kind?: GroupKind[],
+    @Arg('filter', () => GroupFilter, { nullable: true, description: 'Conditions every group returned meets.' }) filter?: GroupFilter,
+  ) {
+    const page = readPage('groups', pageArgs, isGroupKey);
+    const rows = await findGroups(ctx.em, kind, filter, page.after, page.size + 1);
+    return connectionOf(
+      rows,
+      page,
+      (group) => ({ node: group, cursor: encodeCursor('groups', [group.name, group.id]) }),
+      () => countGroups(ctx.em, kind, filter),
+    );
+  }
+
+  @FieldResolver(() => GroupMemberConnection, { description: 'Member schools, lead first then by joining date.' })
+  async members(
+    @Root() group: Group,
+    @Ctx() ctx: Context,
+    @Args() pageArgs: PageArgs,
+    @Arg('includeFormer', { defaultValue: false, description: 'Include schools that have left (history).' }) includeFormer: boolean,
+  ) {
+    const spec = membersList(includeFormer);
+    const page = readPage(spec.list, pageArgs, isPosition);
+    const result = await childPages(ctx, Membership, spec, page).load(group.id);
+    const schools = byId(ctx, School);
+    return childConnection(spec, page, result, async (membership, cursor) => ({
+      node: (await schools.load(membership.school.id)) as School,
+      role: membership.role,
+      joinedOn: membership.joinedOn,
+      leftOn: membership.leftOn,
+      membership,
+      cursor,
+    }));
+  }
+
+  @FieldResolver(() => [GroupLink], { description: 'Current links from and to other groups.' })
+  links(@Root() group: Group, @Ctx() ctx: Context): Promise<GroupLink[]> {
+    return listsByParent(ctx, 'Group.links', (ids) =>
+      selectByParent(
+        ctx.em,
+        GroupLink,
+        `select l.from_group_id as _parent, l.* from group_link l where l.from_group_id in (?) and l.ended_on is null
+         union all
+         select l.to_group_id as _parent, l.* from group_link l where l.to_group_id in (?) and l.ended_on is null
+         order by started_on, id`,
+        [ids, ids],
+      ),
+    ).load(group.id);
+  }
+
+  @FieldResolver(() => [StrategicObjective], { description: 'What the group set out to achieve, and how it will know.' })
+  objectives(@Root() group: Group, @Ctx() ctx: Context): Promise<StrategicObjective[]> {
+    return listsByParent(ctx, 'Group.objectives', (ids) =>
+      selectByParent(
+        ctx.em,
+        StrategicObjective,
+        `select o.group_id as _parent, o.* from strategic_objective o where o.group_id in (?) order by o.id`,
+        [ids],
+      ),
+    ).load(group.id);
+  }
+}
+
+@Resolver(() => Membership)
+export class MembershipResolver {
+  @FieldResolver(() => School, { description: 'The member school.' })
+  async school(@Root() membership: Membership, @Ctx() ctx: Context): Promise<School> {
+    return (await byId(ctx, School).load(membership.school.id)) as School;
+  }
+
+  @FieldResolver(() => Group, { description: 'The group.' })
+  async group(@Root() membership: Membership, @Ctx() ctx: Context): Promise<Group> {
+    return (await byId(ctx, Group).load(membership.group.id)) as Group;
+  }
+}
+
+@Resolver(() => GroupLink)
+export class GroupLinkResolver {
+  @FieldResolver(() => Group, { description: 'The group the link starts from.' })
+  async fromGroup(@Root() link: GroupLink, @Ctx() ctx: Context): Promise<Group> {
+    return (await byId(ctx, Group).load(link.fromGroup.id)) as Group;
+  }
+
+  @FieldResolver(() => Group, { description: 'The group the link points to.' })
+  async toGroup(@Root() link: GroupLink, @Ctx() ctx: Context): Promise<Group> {
+    return (await byId(ctx, Group).load(link.toGroup.id)) as Group;
+  }
+}
+
+@Resolver(() => StrategicObjective)
+export class StrategicObjectiveResolver {
+  @FieldResolver(() => Group, { description: 'The group the objective belongs to.' })
+  async group(@Root() objective: StrategicObjective, @Ctx() ctx: Context): Promise<Group> {
+    return (await byId(ctx, Group).load(objective.group.id)) as Group;
+  }
+}
+
+/** A school's side of its memberships. */
+@Resolver(() => School)
+export class SchoolMembershipResolver {
+  @FieldResolver(() => [Membership], { description: "The school's memberships of groups, current first; former ones only when asked." })
+  memberships(
+    @Root() school: School,
+    @Ctx() ctx: Context,
+    @Arg('includeFormer', { defaultValue: false, description: 'Include memberships that have ended (history).' }) includeFormer: boolean,
+  ): Promise<Membership[]> {
+    return listsByParent(ctx, `School.memberships:${includeFormer}`, (ids) =>
+      selectByParent(
+        ctx.em,
+        Membership,
+        `select m.school_id as _parent, m.* from membership m where m.school_id in (?)${includeFormer ? '' : ' and m.left_on is null'}
+         order by m.left_on desc nulls first, m.joined_on desc, m.id`,
+        [ids],
+      ),
+    ).load(school.id);
+  }
+}

@@ -1,0 +1,56 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Group } from './group.entity';
+import { GroupKind } from './group.enums';
+import { GroupFilter } from './group.inputs';
+
+// knex expands an array bound to `?` into `?, ?, ...`, so lists are matched with `in (?)` (never empty here).
+
+/** SQL conditions (on alias `g`) for a group list; shared by the page and its count. */
+function groupConditions(kind: GroupKind[] | undefined, filter: GroupFilter | undefined) {
+  const sql: string[] = [];
+  const params: unknown[] = [];
+  const add = (condition: string, ...values: unknown[]) => {
+    sql.push(condition);
+    params.push(...values);
+  };
+  if (kind?.length) add('g.kind in (?)', kind);
+  if (filter?.status?.length) add('g.status in (?)', filter.status);
+  if (filter?.formation?.length) add('g.formation in (?)', filter.formation);
+  if (filter?.nameContains) add('g.name ilike ?', `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (filter?.localAuthorityCode != null) {
+    add(
+      'exists (select 1 from membership m join school s on s.id = m.school_id where m.group_id = g.id and m.left_on is null and s.la_code = ?)',
+      filter.localAuthorityCode,
+    );
+  }
+  return { sql, params };
+}
+
+export type GroupKey = [string, number];
+
+/** Groups in name order (id breaks ties), after a (name, id) key: keyset pagination. */
+export async function findGroups(
+  em: EntityManager,
+  kind: GroupKind[] | undefined,
+  filter: GroupFilter | undefined,
+  after: GroupKey | undefined,
+  limit: number,
+): Promise<Group[]> {
+  const { sql, params } = groupConditions(kind, filter);
+  if (after) {
+    sql.push('(g.name, g.id) > (?, ?)');
+    params.push(...after);
+  }
+  const where = sql.length ? `where ${sql.join(' and ')}` : '';
+  const rows: Record<string, unknown>[] = await em
+    .getConnection()
+    .execute(`select g.* from school_group g ${where} order by g.name, g.id limit ?`, [...params, limit]);
+  return rows.map((row) => em.map(Group, row));
+}
+
+export async function countGroups(em: EntityManager, kind: GroupKind[] | undefined, filter: GroupFilter | undefined): Promise<number> {
+  const { sql, params } = groupConditions(kind, filter);
+  const where = sql.length ? `where ${sql.join(' and ')}` : '';
+  const [row] = await em.getConnection().execute(`select count(*) as count from school_group g ${where}`, params);
+  return Number(row.count);
+}

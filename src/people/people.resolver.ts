@@ -1,0 +1,206 @@
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
+import { fromGlobalId } from '../core/node';
+import { registerNodeTypes } from '../core/node.resolver';
+import { badInput, ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
+import { check, fail, loadByGlobalId, mutate, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
+import { Group } from '../groups/group.entity';
+import { GroupStatus } from '../groups/group.enums';
+import { School } from '../schools/school.entity';
+import { SchoolStatus } from '../schools/school.enums';
+import type { Context } from '../server/context';
+import { Person, Post } from './person.entity';
+import { PersonAssignPostInput, PersonCreateInput, PostEndInput } from './people.inputs';
+
+registerNodeTypes(Person, Post);
+
+@ObjectType({ description: 'An edge in a list of staff posts.' })
+export class PostEdge extends EdgeType(Post, 'The post.') {}
+
+@ObjectType({ description: 'A page of staff posts.' })
+export class PostConnection extends ConnectionType(PostEdge) {}
+
+@ObjectType({ description: 'Result of creating a person.' })
+export class PersonPayload {
+  @Field(() => Person, { nullable: true, description: 'The new person; null when nothing was written.' })
+  person?: Person;
+
+  @Field(() => [UserError], { description: 'Why the change was refused; empty on success.' })
+  userErrors!: UserError[];
+}
+
+@ObjectType({ description: 'Result of assigning or ending a post.' })
+export class PostPayload {
+  @Field(() => Post, { nullable: true, description: 'The post; null when nothing was written.' })
+  post?: Post;
+
+  @Field(() => [UserError], { description: 'Why the change was refused; empty on success.' })
+  userErrors!: UserError[];
+}
+
+const staffList = (includeEnded: boolean): ChildList => ({
+  list: includeEnded ? 'school.staff.all' : 'school.staff',
+  table: 'post',
+  parentColumn: 'school_id',
+  where: includeEnded ? undefined : 't.ended_on is null',
+  // Leaders first, in the order a school lists them.
+  orderBy: `array_position(array['executive_head','ceo','headteacher','head_of_school','deputy_head']::text[], t.role::text) nulls last, t.started_on, t.id`,
+});
+
+/** Each person's current posts, keyed by person: what marks shared staff. */
+function currentPostsOf(ctx: Context) {
+  return listsByParent(ctx, 'Person.currentPosts', (ids) =>
+    selectByParent(
+      ctx.em,
+      Post,
+      `select p.person_id as _parent, p.* from post p where p.person_id in (?) and p.ended_on is null order by p.started_on, p.id`,
+      [ids],
+    ),
+  );
+}
+
+function schoolsServed(posts: Post[]): Set<number> {
+  return new Set(posts.filter((post) => post.school).map((post) => post.school!.id));
+}
+
+@Resolver(() => Person)
+export class PersonResolver {
+  @Query(() => Person, { nullable: true, description: 'A person by global ID; null when there is none.' })
+  async person(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global ID of the person.' }) id: string): Promise<Person | null> {
+    const parsed = fromGlobalId(id);
+    if (!parsed || parsed.typeName !== 'Person') throw badInput('id is not the ID of a Person.', 'id');
+    return (await byId(ctx, Person).load(parsed.id)) ?? null;
+  }
+
+  @FieldResolver(() => [Post], { description: 'Staff posts the person holds; ended ones only when asked.' })
+  async posts(
+    @Root() person: Person,
+    @Ctx() ctx: Context,
+    @Arg('includeEnded', { defaultValue: false, description: 'Include posts that have ended (history).' }) includeEnded: boolean,
+  ): Promise<Post[]> {
+    if (!includeEnded) return currentPostsOf(ctx).load(person.id);
+    return listsByParent(ctx, 'Person.allPosts', (ids) =>
+      selectByParent(
+        ctx.em,
+        Post,
+        `select p.person_id as _parent, p.* from post p where p.person_id in (?) order by p.ended_on desc nulls first, p.started_on desc, p.id`,
+        [ids],
+      ),
+    ).load(person.id);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether the person currently holds posts in more than one school (shared staff).' })
+  async isSharedStaff(@Root() person: Person, @Ctx() ctx: Context): Promise<boolean> {
+    return schoolsServed(await currentPostsOf(ctx).load(person.id)).size > 1;
+  }
+}
+
+@Resolver(() => Post)
+export class PostResolver {
+  @FieldResolver(() => Person, { description: 'The person holding the post.' })
+  async person(@Root() post: Post, @Ctx() ctx: Context): Promise<Person> {
+    return (await byId(ctx, Person).load(post.person.id)) as Person;
+  }
+
+  @FieldResolver(() => School, { nullable: true, description: 'The school served, for a school post.' })
+  async school(@Root() post: Post, @Ctx() ctx: Context): Promise<School | null> {
+    return post.school ? ((await byId(ctx, School).load(post.school.id)) ?? null) : null;
+  }
+
+  @FieldResolver(() => Group, { nullable: true, description: 'The group served, for a group post (e.g. a trust CEO).' })
+  async group(@Root() post: Post, @Ctx() ctx: Context): Promise<Group | null> {
+    return post.group ? ((await byId(ctx, Group).load(post.group.id)) ?? null) : null;
+  }
+
+  @FieldResolver(() => [School], { description: 'Other schools where the same person currently holds a post: non-empty for shared staff.' })
+  async sharedWith(@Root() post: Post, @Ctx() ctx: Context): Promise<School[]> {
+    const others = [...schoolsServed(await currentPostsOf(ctx).load(post.person.id))].filter((id) => id !== post.school?.id);
+    return (await byId(ctx, School).loadMany(others)).filter((school): school is School => school instanceof School);
+  }
+}
+
+@Resolver(() => School)
+export class SchoolStaffResolver {
+  @FieldResolver(() => PostConnection, { description: 'Staff posts in the school, leaders first; ended posts only when asked.' })
+  async staff(
+    @Root() school: School,
+    @Ctx() ctx: Context,
+    @Args() pageArgs: PageArgs,
+    @Arg('includeEnded', { defaultValue: false, description: 'Include posts that have ended (history).' }) includeEnded: boolean,
+  ) {
+    const spec = staffList(includeEnded);
+    const page = readPage(spec.list, pageArgs, isPosition);
+    const result = await childPages(ctx, Post, spec, page).load(school.id);
+    return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
+  }
+}
+
+@Resolver(() => Group)
+export class GroupLeadersResolver {
+  @FieldResolver(() => [Post], { description: 'Current posts held on the group itself: executive heads, CEOs and central staff.' })
+  leaders(@Root() group: Group, @Ctx() ctx: Context): Promise<Post[]> {
+    return listsByParent(ctx, 'Group.leaders', (ids) =>
+      selectByParent(
+        ctx.em,
+        Post,
+        `select p.group_id as _parent, p.* from post p where p.group_id in (?) and p.ended_on is null order by p.started_on, p.id`,
+        [ids],
+      ),
+    ).load(group.id);
+  }
+}
+
+@Resolver()
+export class PeopleMutations {
+  @Mutation(() => PersonPayload, { description: 'Creates a person, who can then be given posts or governorships.' })
+  personCreate(@Arg('input', { description: 'The new person.' }) input: PersonCreateInput, @Ctx() ctx: Context) {
+    return mutate(ctx, async (em) => {
+      await check(input);
+      const person = em.create(Person, { fullName: input.fullName.trim(), email: input.email, phone: input.phone });
+      await em.flush();
+      return { person };
+    });
+  }
+
+  @Mutation(() => PostPayload, {
+    description: 'Gives a person a staff post in a school or group. Posts in several schools make shared staff.',
+  })
+  personAssignPost(@Arg('input', { description: 'The person, the role and where.' }) input: PersonAssignPostInput, @Ctx() ctx: Context) {
+    return mutate(ctx, async (em) => {
+      if (Boolean(input.schoolId) === Boolean(input.groupId)) fail(['input', 'schoolId'], 'give exactly one of schoolId and groupId.');
+      if (!(input.fte > 0 && input.fte <= 1)) fail(['input', 'fte'], `must be more than 0 and at most 1; got ${input.fte}.`);
+      const person = await loadByGlobalId(em, Person, input.personId, ['input', 'personId']);
+      const school = input.schoolId ? await loadByGlobalId(em, School, input.schoolId, ['input', 'schoolId']) : undefined;
+      const group = input.groupId ? await loadByGlobalId(em, Group, input.groupId, ['input', 'groupId']) : undefined;
+      if (school?.status === SchoolStatus.CLOSED)
+        fail(['input', 'schoolId'], `${school.name} (URN ${school.urn}) is closed.`, UserErrorCode.CONFLICT);
+      if (group?.status === GroupStatus.CLOSED) fail(['input', 'groupId'], `the group "${group.name}" is closed.`, UserErrorCode.CONFLICT);
+      // A person's posts together cannot exceed one full-time job.
+      const [{ total }] = await em
+        .getConnection()
+        .execute(`select coalesce(sum(fte), 0) as total from post where person_id = ? and ended_on is null`, [person.id]);
+      if (Number(total) + input.fte > 1.0001) {
+        fail(
+          ['input', 'fte'],
+          `${person.fullName} already holds ${Number(total)} FTE; this post would take them over 1.`,
+          UserErrorCode.CONFLICT,
+        );
+      }
+      const post = em.create(Post, { person, role: input.role, school, group, fte: input.fte, startedOn: input.startedOn });
+      await em.flush();
+      return { post };
+    });
+  }
+
+  @Mutation(() => PostPayload, { description: 'Ends a staff post; it is kept as history.' })
+  postEnd(@Arg('input', { description: 'The post and the date it ended.' }) input: PostEndInput, @Ctx() ctx: Context) {
+    return mutate(ctx, async (em) => {
+      const post = await loadByGlobalId(em, Post, input.postId, ['input', 'postId']);
+      if (post.endedOn) fail(['input', 'postId'], `the post already ended on ${post.endedOn}.`, UserErrorCode.CONFLICT);
+      requireOrder(post.startedOn, input.endedOn, ['input', 'endedOn'], `must not be before the post started (${post.startedOn}).`);
+      post.endedOn = input.endedOn;
+      await em.flush();
+      return { post };
+    });
+  }
+}
