@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import type { AlertFeed } from '../alerts/alert-feed';
 
 /**
  * Request-scoped DataLoaders, created on first use. Each domain folder names its own loaders
@@ -22,8 +23,12 @@ export class LoaderRegistry {
 export interface Context {
   em: EntityManager;
   loaders: LoaderRegistry;
+  /** Who is acting, recorded on changes (rule edits, acknowledgements). 'anonymous' until authentication exists. */
+  viewer: string;
+  /** This instance's alert feed, which subscriptions read from (set by the server). */
+  alertFeed?: AlertFeed;
 }
 
-export function createContext(em: EntityManager): Context {
-  return { em: em.fork({ clear: true }), loaders: new LoaderRegistry() };
+export function createContext(em: EntityManager, extra: Partial<Pick<Context, 'viewer' | 'alertFeed'>> = {}): Context {
+  return { em: em.fork({ clear: true }), loaders: new LoaderRegistry(), viewer: extra.viewer ?? 'anonymous', alertFeed: extra.alertFeed };
 }
