@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { openDatabase } from './database/database';
+import { IMPORT_USAGE, runImportCommand } from './imports/command';
 import { logger } from './logger';
 import { startServer } from './server/app';
 import { writeSchemaFile } from './server/schema';
@@ -10,6 +11,8 @@ const usage = `trellis <command>
   start              serve GraphQL on PORT (default 4000); loads the demo into an empty database
   migrate            apply pending migrations and exit
   schema             write schema/schema.graphql from the code
+  ${IMPORT_USAGE}
+                     import a GIAS establishments, school census or GIAS links CSV; prints the report as JSON
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -36,6 +39,17 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'schema': {
       logger.info({ file: await writeSchemaFile() }, 'schema written');
+      return;
+    }
+    case 'import': {
+      // stdout carries the report as JSON; keep routine logs off it unless asked for.
+      if (!process.env.LOG_LEVEL) logger.level = 'warn';
+      const db = await openDatabase(config);
+      try {
+        process.stdout.write(`${JSON.stringify(await runImportCommand(db.orm, rest), null, 2)}\n`);
+      } finally {
+        await db.close();
+      }
       return;
     }
     default:

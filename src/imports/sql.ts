@@ -1,0 +1,17 @@
+import type { Readable } from 'node:stream';
+import { CONSTRAINT_ERRORS } from '../core/constraints';
+
+/** What to call a source in a report: the file path as given, or the stream's `path` if it has one. */
+export function sourceLabel(source: string | Readable): string {
+  if (typeof source === 'string') return source;
+  const named = (source as Readable & { path?: unknown }).path;
+  return typeof named === 'string' ? named : 'stream';
+}
+
+/** A database refusal in words, naming the constraint (and what it means, where Trellis knows). */
+export function databaseRefusal(error: unknown): string {
+  const cause = error as { constraint?: string; message?: string; detail?: string };
+  const known = cause.constraint ? CONSTRAINT_ERRORS[cause.constraint] : undefined;
+  if (cause.constraint) return `the database refused the row (${cause.constraint}): ${known?.message ?? cause.detail ?? cause.message}`;
+  return `the database refused the row: ${cause.message?.split('\n')[0] ?? String(error)}`;
+}
