@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { openDatabase } from './database/database';
+import { SEED_USAGE, runSeedCommand } from './demo/command';
+import { loadDemoIfEmpty } from './demo/demo';
 import { IMPORT_USAGE, runImportCommand } from './imports/command';
 import { logger } from './logger';
 import { startServer } from './server/app';
@@ -11,6 +13,8 @@ const usage = `trellis <command>
   start              serve GraphQL on PORT (default 4000); loads the demo into an empty database
   migrate            apply pending migrations and exit
   schema             write schema/schema.graphql from the code
+  ${SEED_USAGE}
+                     England-size benchmark data (about 24,000 schools), or the demo into an empty database
   ${IMPORT_USAGE}
                      import a GIAS establishments, school census or GIAS links CSV; prints the report as JSON
 `;
@@ -21,6 +25,7 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': {
       const db = await openDatabase(config);
+      await loadDemoIfEmpty(db.orm);
       const server = await startServer({ orm: db.orm, port: config.port, host: config.host, production: config.production });
       logger.info({ url: server.url }, 'Trellis is serving GraphQL');
       const stop = async () => {
@@ -35,6 +40,16 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate': {
       const db = await openDatabase(config);
       await db.close();
+      return;
+    }
+    case 'seed': {
+      const db = await openDatabase(config);
+      try {
+        const report = await runSeedCommand(db.orm, rest);
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } finally {
+        await db.close();
+      }
       return;
     }
     case 'schema': {
