@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { openDatabase } from './database/database';
+import { evidenceCommand, evidenceUsage } from './evidence/import-command';
 import { SEED_USAGE, runSeedCommand } from './demo/command';
 import { loadDemoIfEmpty } from './demo/demo';
 import { IMPORT_USAGE, runImportCommand } from './imports/command';
@@ -17,7 +18,7 @@ const usage = `trellis <command>
                      England-size benchmark data (about 24,000 schools), or the demo into an empty database
   ${IMPORT_USAGE}
                      import a GIAS establishments, school census or GIAS links CSV; prints the report as JSON
-`;
+${evidenceUsage}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -50,6 +51,10 @@ async function main(argv: string[]): Promise<void> {
       } finally {
         await db.close();
       }
+      return;
+    }
+    case 'evidence': {
+      process.exitCode = await evidenceCommand(config, rest);
       return;
     }
     case 'schema': {

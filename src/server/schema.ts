@@ -6,6 +6,7 @@ import '../database/entities';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { projectRoot } from '../config';
 import { NodeResolver } from '../core/node.resolver';
+import { evidenceResolvers } from '../evidence/evidence.resolver';
 import {
   GoverningBodyResolver,
   GovernanceMutations,
@@ -51,6 +52,7 @@ export const resolvers: NonEmptyArray<Function> = [
   SupportLinkResolver,
   SchoolSupportResolver,
   SupportMutations,
+  ...evidenceResolvers,
 ];
 
 let built: GraphQLSchema | undefined;
