@@ -103,3 +103,34 @@ export async function startTestApp(): Promise<TestApp> {
     },
   };
 }
+
+/** Another Trellis instance on an existing test database (two instances, one PostgreSQL). */
+export interface TestInstance {
+  url: string;
+  wsUrl: string;
+  orm: MikroORM;
+  server: TrellisServer;
+  close(): Promise<void>;
+}
+
+export async function startInstance(databaseUrl: string): Promise<TestInstance> {
+  const orm = await openOrm({ clientUrl: databaseUrl });
+  const server = await startServer({ orm, port: 0 });
+  const address = server.httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    orm,
+    server,
+    async close() {
+      await server.close();
+      await orm.close(true);
+    },
+  };
+}
+
+/** The ws:// address of a test app's GraphQL endpoint (same port and path as HTTP). */
+export function wsUrlOf(httpUrl: string): string {
+  return httpUrl.replace(/^http/, 'ws');
+}

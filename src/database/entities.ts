@@ -1,3 +1,7 @@
+import { Alert } from '../alerts/alert.entity';
+import { TriggerRule, TriggerRuleChange } from '../alerts/trigger-rule.entity';
+// Registers the trigger-rule evaluation with the domain events of every process that writes.
+import '../alerts/evaluation';
 import { Inspection, InspectionJudgement } from '../evidence/inspection.entity';
 import { OutcomeMeasure } from '../evidence/outcome-measure.entity';
 import { SelfEvaluation } from '../evidence/self-evaluation.entity';
@@ -24,4 +28,7 @@ export const entities = [
   InspectionJudgement,
   OutcomeMeasure,
   SelfEvaluation,
+  TriggerRule,
+  TriggerRuleChange,
+  Alert,
 ];

@@ -1,0 +1,186 @@
+import { GraphQLError } from 'graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import DataLoader from 'dataloader';
+import { byId } from '../core/loaders';
+import { fromGlobalId } from '../core/node';
+import { registerNodeTypes } from '../core/node.resolver';
+import { badInput, connectionOf, ConnectionType, EdgeType, PageArgs, readPage } from '../core/pagination';
+import { check, fail, mutate, UserError, UserErrorCode } from '../core/user-errors';
+import { Person } from '../people/person.entity';
+import { School } from '../schools/school.entity';
+import type { Context } from '../server/context';
+import { ALERT_CURSOR_LIST, AlertEvent, AlertEventFilter, isAlertPosition } from './alert-event';
+import { Alert } from './alert.entity';
+import { AlertEventKind, AlertRecipientReason } from './alert.enums';
+import { AlertTransition, changeStatus, countAlerts, findAlerts, loadRecipients, Recipient } from './alert.service';
+import { TriggerRule } from './trigger-rule.entity';
+import { AlertFilter, AlertStatusInput, AlertSubscriptionArgs, STATUS_EVENT_KINDS } from './trigger-rule.inputs';
+
+registerNodeTypes(Alert);
+
+@ObjectType({ description: 'An edge in a list of alerts; its cursor is the position of the alert in the commit-ordered log.' })
+export class AlertEdge extends EdgeType(Alert, 'The alert.') {}
+
+@ObjectType({ description: 'A page of alerts, in the order they were committed.' })
+export class AlertConnection extends ConnectionType(AlertEdge) {}
+
+@ObjectType({ description: 'A person who must know of an alert, and why.' })
+export class AlertRecipient {
+  @Field(() => Person, { description: 'The person.' })
+  person!: Person;
+
+  @Field(() => AlertRecipientReason, { description: 'Why they must know.' })
+  reason!: AlertRecipientReason;
+
+  @Field({ description: 'The bodies, groups or schools through which they are concerned.' })
+  via!: string;
+}
+
+@ObjectType({ description: 'Result of acknowledging or resolving an alert.' })
+export class AlertPayload {
+  @Field(() => Alert, { nullable: true, description: 'The alert after the change; null when nothing was written.' })
+  alert?: Alert;
+
+  @Field(() => [UserError], { description: 'Why the change was refused; empty on success.' })
+  userErrors!: UserError[];
+}
+
+function idArg(globalId: string | undefined | null, typeName: string, argument: string): number | undefined {
+  if (globalId == null) return undefined;
+  const parsed = fromGlobalId(globalId);
+  if (!parsed || parsed.typeName !== typeName) throw badInput(`${argument} is not the ID of a ${typeName}.`, argument);
+  return parsed.id;
+}
+
+function recipientsLoader(ctx: Context): DataLoader<number, Recipient[]> {
+  return ctx.loaders.get(
+    'Alert.recipients',
+    () =>
+      new DataLoader<number, Recipient[]>(async (schoolIds) => {
+        const found = await loadRecipients(ctx.em, [...schoolIds]);
+        return schoolIds.map((id) => found.get(id) ?? []);
+      }),
+  );
+}
+
+/** Reads a `since` cursor; any cursor of the alert log (a subscription event's or an inbox edge's) will do. */
+function sinceArg(since: string | undefined | null): number | undefined {
+  if (since == null) return undefined;
+  return readPage(ALERT_CURSOR_LIST, { first: 1, after: since }, isAlertPosition).after;
+}
+
+function subscribe(ctx: Context, args: AlertSubscriptionArgs, kinds: AlertEventKind[]): AsyncIterable<AlertEvent> {
+  if (!ctx.alertFeed) throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) on this path.');
+  const filter: AlertEventFilter = {
+    kinds,
+    schoolId: idArg(args.schoolId, 'School', 'schoolId'),
+    groupId: idArg(args.groupId, 'Group', 'groupId'),
+    minSeverity: args.minSeverity ?? undefined,
+  };
+  let since: number | undefined;
+  try {
+    since = sinceArg(args.since);
+  } catch {
+    throw badInput('since is not a cursor of the alert log.', 'since');
+  }
+  return ctx.alertFeed.subscribe(filter, since);
+}
+
+@Resolver(() => Alert)
+export class AlertResolver {
+  @Query(() => AlertConnection, {
+    description: 'Alerts in commit order (the inbox). A cursor from here or from a subscription event can be passed as `after`.',
+  })
+  async alerts(
+    @Ctx() ctx: Context,
+    @Args() pageArgs: PageArgs,
+    @Arg('filter', () => AlertFilter, { nullable: true, description: 'Conditions every alert returned meets.' }) filter?: AlertFilter,
+  ) {
+    const page = readPage(ALERT_CURSOR_LIST, pageArgs, isAlertPosition);
+    const query = {
+      schoolId: idArg(filter?.schoolId, 'School', 'filter.schoolId'),
+      groupId: idArg(filter?.groupId, 'Group', 'filter.groupId'),
+      ruleId: idArg(filter?.ruleId, 'TriggerRule', 'filter.ruleId'),
+      statuses: filter?.status,
+      minSeverity: filter?.minSeverity,
+    };
+    const events = await findAlerts(ctx.em, query, page.after, page.size + 1);
+    return connectionOf(
+      events,
+      page,
+      (event) => ({ node: event.alert, cursor: event.cursor }),
+      () => countAlerts(ctx.em, query),
+    );
+  }
+
+  @FieldResolver(() => School, { description: 'The school the rule fired for.' })
+  async school(@Root() alert: Alert, @Ctx() ctx: Context): Promise<School> {
+    return alert.school ?? ((await byId(ctx, School).load(alert.schoolId)) as School);
+  }
+
+  @FieldResolver(() => TriggerRule, { description: 'The rule that fired, as it is now (its values when it fired are in `evidence.rule`).' })
+  async rule(@Root() alert: Alert, @Ctx() ctx: Context): Promise<TriggerRule> {
+    return alert.rule ?? ((await byId(ctx, TriggerRule).load(alert.ruleId)) as TriggerRule);
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, {
+    description: 'What matched: the values compared (e.g. metric, year, value, threshold) and, under `rule`, the rule and its values then.',
+  })
+  evidence(@Root() alert: Alert): Record<string, unknown> {
+    return alert.evidence;
+  }
+
+  @FieldResolver(() => [AlertRecipient], {
+    description:
+      "Who must know, from the graph as it is now: the school's governors (own body, federation, trust board, local committee), its groups' executive heads and CEOs, and partner schools' peer review leads.",
+  })
+  recipients(@Root() alert: Alert, @Ctx() ctx: Context): Promise<unknown[]> {
+    // Memoized on the object: a subscription event shared by many subscribers is resolved once.
+    return (alert.recipients ??= recipientsLoader(ctx).load(alert.schoolId));
+  }
+
+  @Mutation(() => AlertPayload, { description: 'Acknowledges an open alert: someone responsible has seen it and is acting.' })
+  alertAcknowledge(@Arg('input', () => AlertStatusInput, { description: 'The alert.' }) input: AlertStatusInput, @Ctx() ctx: Context) {
+    return this.transition(ctx, input, 'acknowledge');
+  }
+
+  @Mutation(() => AlertPayload, { description: 'Resolves an open or acknowledged alert; its rule may fire again for the school.' })
+  alertResolve(@Arg('input', () => AlertStatusInput, { description: 'The alert.' }) input: AlertStatusInput, @Ctx() ctx: Context) {
+    return this.transition(ctx, input, 'resolve');
+  }
+
+  private transition(ctx: Context, input: AlertStatusInput, transition: AlertTransition) {
+    return mutate(ctx, async (em) => {
+      await check(Object.assign(new AlertStatusInput(), input));
+      const parsed = fromGlobalId(input.alertId);
+      if (!parsed || parsed.typeName !== 'Alert') fail(['input', 'alertId'], 'is not the ID of an Alert.');
+      const result = await changeStatus(em, parsed.id, transition, ctx.viewer, input.note);
+      if (result.alert) return { alert: result.alert };
+      if (result.current == null) fail(['input', 'alertId'], 'no Alert has this ID.', UserErrorCode.NOT_FOUND);
+      const verb = transition === 'acknowledge' ? 'acknowledged' : 'resolved';
+      return fail(
+        ['input', 'alertId'],
+        `the alert is ${result.current}; only ${transition === 'acknowledge' ? 'an open' : 'an open or acknowledged'} alert can be ${verb}.`,
+        UserErrorCode.CONFLICT,
+      );
+    });
+  }
+
+  @Subscription(() => AlertEvent, {
+    description:
+      'Alerts as they are raised, in commit order. With `since` (a cursor already received), first everything after it, then live; no gap, no duplicate.',
+    subscribe: ({ args, context }) => subscribe(context as Context, args as AlertSubscriptionArgs, [AlertEventKind.RAISED]),
+  })
+  alertRaised(@Root() event: AlertEvent, @Args() _args: AlertSubscriptionArgs): AlertEvent {
+    return event;
+  }
+
+  @Subscription(() => AlertEvent, {
+    description: 'Alerts as they are acknowledged or resolved, in commit order, with the same `since` contract as alertRaised.',
+    subscribe: ({ args, context }) => subscribe(context as Context, args as AlertSubscriptionArgs, STATUS_EVENT_KINDS),
+  })
+  alertStatusChanged(@Root() event: AlertEvent, @Args() _args: AlertSubscriptionArgs): AlertEvent {
+    return event;
+  }
+}

@@ -1,0 +1,34 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { logger } from '../logger';
+import { evaluate, TIME_BASED_KINDS } from './evaluation';
+
+/**
+ * Evaluates the rules that become true with the passing of time (isolation, review overdue, terms
+ * ending, support falling behind, vacancies as terms lapse) over every school. Safe on every instance
+ * at once: a transaction-scoped advisory lock lets one sweep run at a time (the others skip), and
+ * the one-open-alert index would refuse duplicates anyway. Returns the number of alerts raised, or
+ * null when another instance was sweeping.
+ */
+export async function sweepTimeBasedRules(orm: MikroORM): Promise<number | null> {
+  return orm.em.fork().transactional(async (em) => {
+    const [{ locked }] = (await em.execute(`select pg_try_advisory_xact_lock(7353002) as locked`)) as { locked: boolean }[];
+    if (!locked) return null;
+    return evaluate(em, TIME_BASED_KINDS, {});
+  });
+}
+
+/** Runs the sweep every `intervalMs` (first after one interval); returns a stop function. */
+export function scheduleSweep(orm: MikroORM, intervalMs: number): () => void {
+  if (!(intervalMs > 0)) return () => undefined;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepTimeBasedRules(orm)
+      .then((raised) => logger.info({ raised }, 'time-based trigger rules swept'))
+      .catch((err) => logger.error({ err }, 'trigger rule sweep failed'))
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
