@@ -119,7 +119,10 @@ describe('alert delivery over graphql-ws', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const slowWrite = app.orm.em.fork().transactional(async (em) => {
-      await em.execute(`insert into outcome_measure (school_id, metric, academic_year, value, source) values (?, 'ks2_rwm_expected_pct', '2018/19', 5, 'test')`, [slow]);
+      await em.execute(
+        `insert into outcome_measure (school_id, metric, academic_year, value, source) values (?, 'ks2_rwm_expected_pct', '2018/19', 5, 'test')`,
+        [slow],
+      );
       const { publish } = await import('../src/core/domain-events');
       await publish(em as never, { type: 'measures.recorded', schoolIds: [slow], metrics: ['ks2_rwm_expected_pct'] });
       await held;
