@@ -173,7 +173,7 @@ export function buildDemo(options: DemoOptions = {}): Dataset {
         `${town.name} C.P. School`,
         `Ysgol Bro ${faker.helpers.arrayElement(['Hafren', 'Gwy', 'Tawe', 'Dyfi', 'Ithon', 'Irfon', 'Hyddgen'])}`,
         `Ysgol ${faker.helpers.arrayElement(['Penmaes', 'Cradoc', 'Golwg y Cwm', 'Dolafon', 'Pennant', 'Maesydre', 'Llanbedr'])}`,
-        `${faker.helpers.arrayElement(['Church in Wales', 'C.P.'])} School, ${stemName()}`,
+        `${town.name} Church in Wales School`,
       ]);
     }
     const academy = ACADEMY_TYPES.has(type);
