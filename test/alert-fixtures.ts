@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { publish } from '../src/core/domain-events';
-import type { TestApp } from './helpers';
+import { adminAuthorization, type TestApp } from './helpers';
 
 export const ALERT_EVENT_FIELDS = `cursor kind actor occurredAt alert { id severity status evidence school { id urn name } rule { id kind name } }`;
 
@@ -13,9 +13,15 @@ export interface ReceivedEvent {
   alert: { id: string; severity: string; status: string; evidence: Record<string, any>; school: { id: string; urn: number; name: string } };
 }
 
-/** A graphql-ws client over a real socket; no retries, so a test sees every disconnect. */
-export function wsClient(url: string): Client {
-  return createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+/** A graphql-ws client over a real socket; no retries, so a test sees every disconnect. Signs in as the test admin unless told otherwise. */
+export function wsClient(url: string, authorization?: string | null): Client {
+  return createClient({
+    url,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: async () => (authorization === null ? {} : { authorization: authorization ?? (await adminAuthorization()) }),
+  });
 }
 
 /** Subscribes and collects events; `until(n)` waits for n of them. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepTimeBasedRules } from '../src/alerts/sweep';
 import { openOrm } from '../src/database/orm';
 import { collect, connected, globalId, insertSchools, recordMeasure, wsClient } from './alert-fixtures';
-import { startTestApp, TestApp, wsUrlOf } from './helpers';
+import { startTestApp, TEST_ADMIN_LABEL, TestApp, wsUrlOf } from './helpers';
 
 const ALERTS = `query ($filter: AlertFilter, $first: Int, $after: String) {
   alerts(filter: $filter, first: $first, after: $after) {
@@ -68,7 +68,7 @@ describe('trigger rules and alerts', () => {
     expect(open).toHaveLength(1);
 
     const resolved = await app.data(RESOLVE, { input: { alertId: globalId('Alert', open[0].id) } });
-    expect(resolved.alertResolve).toMatchObject({ alert: { status: 'RESOLVED', resolvedBy: 'anonymous' }, userErrors: [] });
+    expect(resolved.alertResolve).toMatchObject({ alert: { status: 'RESOLVED', resolvedBy: TEST_ADMIN_LABEL }, userErrors: [] });
     await recordMeasure(app.orm, schoolId, 36, { year: '2019/20' });
     expect((await alertsOf(app, schoolId)).map((a) => a.status)).toEqual(['resolved', 'open']);
   });
@@ -134,7 +134,7 @@ describe('trigger rules and alerts', () => {
 
     const ack = await app.data(ACK, { input: { alertId, note: 'Chair informed' } });
     expect(ack.alertAcknowledge).toMatchObject({
-      alert: { status: 'ACKNOWLEDGED', acknowledgedBy: 'anonymous', note: 'Chair informed' },
+      alert: { status: 'ACKNOWLEDGED', acknowledgedBy: TEST_ADMIN_LABEL, note: 'Chair informed' },
       userErrors: [],
     });
     const again = await app.data(ACK, { input: { alertId } });
@@ -160,8 +160,8 @@ describe('trigger rules and alerts', () => {
 
     await changes.until(2);
     expect(changes.events.map((e) => [e.kind, e.actor])).toEqual([
-      ['ACKNOWLEDGED', 'anonymous'],
-      ['RESOLVED', 'anonymous'],
+      ['ACKNOWLEDGED', TEST_ADMIN_LABEL],
+      ['RESOLVED', TEST_ADMIN_LABEL],
     ]);
     const events = await app.sql(`select kind from alert_event where alert_id = $1 order by position`, [alert.id]);
     expect(events.map((e) => e.kind)).toEqual(['raised', 'acknowledged', 'resolved']);
@@ -195,7 +195,7 @@ describe('trigger rules and alerts', () => {
       group: { name: 'Solent Learning Trust' },
       overrides: { name: expect.any(String) },
     });
-    expect(rule.changes.edges[0].node).toMatchObject({ action: 'CREATED', actor: 'anonymous', parametersAfter: { threshold: 75 } });
+    expect(rule.changes.edges[0].node).toMatchObject({ action: 'CREATED', actor: TEST_ADMIN_LABEL, parametersAfter: { threshold: 75 } });
     // Evaluated in the same transaction as the rule change: the member school is below 75.
     const memberAlerts = await alertsOf(app, inGroup);
     expect(memberAlerts).toHaveLength(1);
@@ -223,7 +223,7 @@ describe('trigger rules and alerts', () => {
       `mutation ($input: TriggerRuleUpdateInput!) { triggerRuleUpdate(input: $input) { triggerRule { parameters { threshold } updatedBy } userErrors { field } } }`,
       { input: { ruleId: rule.id, parameters: { metric: 'ks2_rwm_expected_pct', threshold: 80 } } },
     );
-    expect(updated.triggerRuleUpdate.triggerRule).toMatchObject({ parameters: { threshold: 80 }, updatedBy: 'anonymous' });
+    expect(updated.triggerRuleUpdate.triggerRule).toMatchObject({ parameters: { threshold: 80 }, updatedBy: TEST_ADMIN_LABEL });
   });
 
   it('refuses a rule with missing, unused or out-of-range values, naming each field, and writes nothing', async () => {

@@ -7,6 +7,51 @@ import { ensureDatabase } from '../src/database/database';
 import { withDatabase } from '../src/database/embedded';
 import { openOrm } from '../src/database/orm';
 import { startServer, TrellisServer } from '../src/server/app';
+import { signToken } from '../src/auth/tokens';
+import type { AuthConfig } from '../src/config';
+
+/** How test servers authenticate: a fixed secret, anonymous calls allowed (each test says who it is). */
+export const TEST_AUTH: AuthConfig = {
+  jwtSecret: 'trellis-test-secret',
+  jwtAlgorithm: 'HS256',
+  jwtIssuer: 'trellis',
+  jwtAudience: 'trellis',
+  requireAuth: false,
+  maxSubscriptionsPerConnection: 20,
+};
+
+/** The administrator every test database gets (an id far from the ones tests insert). */
+export const TEST_ADMIN_ID = 2_000_000_000;
+
+/** How the audit log, alert status changes and rule history name the test administrator. */
+export const TEST_ADMIN_LABEL = `person:${TEST_ADMIN_ID}`;
+
+/** A bearer token for a person, signed as the test servers expect. */
+export function tokenFor(personId: number, options: { expiresIn?: string | number; secret?: string } = {}): Promise<string> {
+  return signToken(TEST_AUTH, personId, options);
+}
+
+/** The Authorization value of the test administrator (HTTP header and graphql-ws connection_init payload). */
+export async function adminAuthorization(): Promise<string> {
+  return `Bearer ${await tokenFor(TEST_ADMIN_ID)}`;
+}
+
+/** Who a test app calls as: the seeded admin (the default), nobody, or a given Authorization value. */
+export type TestViewer = 'admin' | 'anonymous' | { authorization: string };
+
+async function seedAdmin(databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  await client.query(
+    `insert into person (id, full_name, created_at) values ($1, 'Test Administrator', now()) on conflict (id) do nothing;
+     insert into role_grant (person_id, role) select $1, 'admin' where not exists (select 1 from role_grant where person_id = $1 and role = 'admin')`.replace(
+      /\$1/g,
+      String(TEST_ADMIN_ID),
+    ),
+  );
+  await client.end();
+}
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T;
@@ -19,6 +64,14 @@ export interface TestApp {
   orm: MikroORM;
   databaseUrl: string;
   server: TrellisServer;
+  /** The Authorization value sent by gql and data (undefined when anonymous). */
+  authorization?: string;
+  /** POSTs a GraphQL operation as someone else: an Authorization value, or undefined for anonymous. */
+  gqlAs<T = Record<string, any>>(
+    authorization: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
   /** POSTs a GraphQL operation to the server. */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
   /** Like gql, but fails the test on any GraphQL error and returns `data`. */
@@ -34,6 +87,7 @@ export async function createTestDatabase(): Promise<string> {
   const serverUrl = inject('serverUrl');
   const name = `trellis_test_${inject('runName')}_${randomBytes(4).toString('hex')}`;
   await ensureDatabase(serverUrl, name, inject('templateDatabase'));
+  await seedAdmin(withDatabase(serverUrl, name));
   return name;
 }
 
@@ -45,9 +99,11 @@ export async function dropTestDatabase(name: string): Promise<void> {
   await admin.end();
 }
 
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(options: { viewer?: TestViewer; auth?: Partial<AuthConfig> } = {}): Promise<TestApp> {
   const name = await createTestDatabase();
   const databaseUrl = withDatabase(inject('serverUrl'), name);
+  const viewer = options.viewer ?? 'admin';
+  const authorization = viewer === 'admin' ? await adminAuthorization() : viewer === 'anonymous' ? undefined : viewer.authorization;
   let counter: number | undefined;
   const orm = await openOrm({
     clientUrl: databaseUrl,
@@ -55,7 +111,7 @@ export async function startTestApp(): Promise<TestApp> {
       if (counter !== undefined) counter += 1;
     },
   });
-  const server = await startServer({ orm, port: 0 });
+  const server = await startServer({ orm, port: 0, auth: { ...TEST_AUTH, ...options.auth } });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -63,20 +119,23 @@ export async function startTestApp(): Promise<TestApp> {
   sqlClient.on('error', () => undefined);
   await sqlClient.connect();
 
-  const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> => {
+  const gqlAs = async <T>(as: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> => {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(as ? { authorization: as } : {}) },
       body: JSON.stringify({ query, variables }),
     });
     return (await response.json()) as GraphQLResponse<T>;
   };
+  const gql = <T>(query: string, variables?: Record<string, unknown>) => gqlAs<T>(authorization, query, variables);
 
   return {
     url,
     orm,
     databaseUrl,
     server,
+    authorization,
+    gqlAs,
     gql,
     async data<T>(query: string, variables?: Record<string, unknown>) {
       const result = await gql<T>(query, variables);
@@ -115,7 +174,7 @@ export interface TestInstance {
 
 export async function startInstance(databaseUrl: string): Promise<TestInstance> {
   const orm = await openOrm({ clientUrl: databaseUrl });
-  const server = await startServer({ orm, port: 0 });
+  const server = await startServer({ orm, port: 0, auth: TEST_AUTH });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

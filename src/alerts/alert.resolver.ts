@@ -1,12 +1,15 @@
 import { GraphQLError } from 'graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Access } from '../auth/auth-checker';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import DataLoader from 'dataloader';
+import { rowFilter } from '../auth/policy';
+import { authorizedEvents, requireSubscriber } from '../auth/subscriptions';
 import { byId } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, connectionOf, ConnectionType, EdgeType, PageArgs, readPage } from '../core/pagination';
-import { check, fail, mutate, UserError, UserErrorCode } from '../core/user-errors';
+import { check, fail, loadByGlobalId, mutate, UserError, UserErrorCode } from '../core/user-errors';
 import { Person } from '../people/person.entity';
 import { School } from '../schools/school.entity';
 import type { Context } from '../server/context';
@@ -70,7 +73,8 @@ function sinceArg(since: string | undefined | null): number | undefined {
   return readPage(ALERT_CURSOR_LIST, { first: 1, after: since }, isAlertPosition).after;
 }
 
-function subscribe(ctx: Context, args: AlertSubscriptionArgs, kinds: AlertEventKind[]): AsyncIterable<AlertEvent> {
+async function subscribe(ctx: Context, args: AlertSubscriptionArgs, kinds: AlertEventKind[]): Promise<AsyncIterable<AlertEvent>> {
+  await requireSubscriber(ctx);
   if (!ctx.alertFeed) throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) on this path.');
   const filter: AlertEventFilter = {
     kinds,
@@ -84,11 +88,13 @@ function subscribe(ctx: Context, args: AlertSubscriptionArgs, kinds: AlertEventK
   } catch {
     throw badInput('since is not a cursor of the alert log.', 'since');
   }
-  return ctx.alertFeed.subscribe(filter, since);
+  // Each event is checked against the subscriber's scope as it is when delivered (auth/subscriptions.ts).
+  return authorizedEvents(ctx, 'Alert', (event: AlertEvent) => event.alert, ctx.alertFeed.subscribe(filter, since));
 }
 
 @Resolver(() => Alert)
 export class AlertResolver {
+  @Authorized(Access.ALERTS)
   @Query(() => AlertConnection, {
     description: 'Alerts in commit order (the inbox). A cursor from here or from a subscription event can be passed as `after`.',
   })
@@ -104,6 +110,8 @@ export class AlertResolver {
       ruleId: idArg(filter?.ruleId, 'TriggerRule', 'filter.ruleId'),
       statuses: filter?.status,
       minSeverity: filter?.minSeverity,
+      // Only alerts of schools the viewer reaches: left out of the page, its cursors and its count.
+      visible: await rowFilter(ctx.viewer, 'alert'),
     };
     const events = await findAlerts(ctx.em, query, page.after, page.size + 1);
     return connectionOf(
@@ -140,11 +148,13 @@ export class AlertResolver {
     return (alert.recipients ??= recipientsLoader(ctx).load(alert.schoolId));
   }
 
+  @Authorized(Access.WRITE_ALERTS)
   @Mutation(() => AlertPayload, { description: 'Acknowledges an open alert: someone responsible has seen it and is acting.' })
   alertAcknowledge(@Arg('input', () => AlertStatusInput, { description: 'The alert.' }) input: AlertStatusInput, @Ctx() ctx: Context) {
     return this.transition(ctx, input, 'acknowledge');
   }
 
+  @Authorized(Access.WRITE_ALERTS)
   @Mutation(() => AlertPayload, { description: 'Resolves an open or acknowledged alert; its rule may fire again for the school.' })
   alertResolve(@Arg('input', () => AlertStatusInput, { description: 'The alert.' }) input: AlertStatusInput, @Ctx() ctx: Context) {
     return this.transition(ctx, input, 'resolve');
@@ -155,7 +165,8 @@ export class AlertResolver {
       await check(Object.assign(new AlertStatusInput(), input));
       const parsed = fromGlobalId(input.alertId);
       if (!parsed || parsed.typeName !== 'Alert') fail(['input', 'alertId'], 'is not the ID of an Alert.');
-      const result = await changeStatus(em, parsed.id, transition, ctx.viewer, input.note);
+      await loadByGlobalId(em, Alert, input.alertId, ['input', 'alertId']);
+      const result = await changeStatus(em, parsed.id, transition, ctx.viewer.label, input.note);
       if (result.alert) return { alert: result.alert };
       if (result.current == null) fail(['input', 'alertId'], 'no Alert has this ID.', UserErrorCode.NOT_FOUND);
       const verb = transition === 'acknowledge' ? 'acknowledged' : 'resolved';

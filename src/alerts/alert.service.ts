@@ -10,6 +10,8 @@ export interface AlertQuery {
   ruleId?: number;
   statuses?: AlertStatus[];
   minSeverity?: AlertSeverity;
+  /** What the viewer may read, as a condition on the alert aliased `t` (auth/policy.ts rowFilter). */
+  visible?: { sql: string; params: unknown[] };
 }
 
 /**
@@ -30,6 +32,8 @@ function where(query: AlertQuery, after: number | undefined): { sql: string; par
   if (query.groupId !== undefined) (conditions.push('e.group_ids @> array[?::int]'), params.push(query.groupId));
   if (query.ruleId !== undefined) (conditions.push('a.rule_id = ?'), params.push(query.ruleId));
   if (query.minSeverity) (conditions.push('e.severity_rank >= ?'), params.push(SEVERITY_RANK[query.minSeverity]));
+  if (query.visible)
+    (conditions.push(`exists (select 1 from alert t where t.id = a.id and (${query.visible.sql}))`), params.push(...query.visible.params));
   if (query.statuses?.length)
     (conditions.push(`a.status in (select jsonb_array_elements_text(?::jsonb))`), params.push(JSON.stringify(query.statuses)));
   return { sql: conditions.join(' and '), params };

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../auth/auth-checker';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { byId } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
@@ -112,6 +113,7 @@ export class TriggerRuleResolver {
     );
   }
 
+  @Authorized(Access.WRITE_ALERTS)
   @Mutation(() => TriggerRulePayload, {
     description: 'Defines a trigger rule and evaluates it at once for the schools it applies to (in the same transaction).',
   })
@@ -121,10 +123,11 @@ export class TriggerRuleResolver {
   ) {
     return mutate(ctx, async (em) => {
       await check(Object.assign(new TriggerRuleCreateInput(), input));
-      return { triggerRule: await createRule(em, input, ctx.viewer) };
+      return { triggerRule: await createRule(em, input, ctx.viewer.label) };
     });
   }
 
+  @Authorized(Access.WRITE_ALERTS)
   @Mutation(() => TriggerRulePayload, {
     description: "Changes a rule's name, severity or values, records who and when, and evaluates it again.",
   })
@@ -134,18 +137,20 @@ export class TriggerRuleResolver {
   ) {
     return mutate(ctx, async (em) => {
       await check(Object.assign(new TriggerRuleUpdateInput(), input));
-      return { triggerRule: await updateRule(em, input, ctx.viewer) };
+      return { triggerRule: await updateRule(em, input, ctx.viewer.label) };
     });
   }
 
+  @Authorized(Access.WRITE_ALERTS)
   @Mutation(() => TriggerRulePayload, { description: 'Switches a rule on and evaluates it at once.' })
   triggerRuleEnable(
     @Arg('input', () => TriggerRuleToggleInput, { description: 'The rule.' }) input: TriggerRuleToggleInput,
     @Ctx() ctx: Context,
   ) {
-    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, true, ctx.viewer) }));
+    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, true, ctx.viewer.label) }));
   }
 
+  @Authorized(Access.WRITE_ALERTS)
   @Mutation(() => TriggerRulePayload, {
     description: "Switches a rule off. Its open alerts stay open; a disabled group override keeps the default off for the group's schools.",
   })
@@ -153,7 +158,7 @@ export class TriggerRuleResolver {
     @Arg('input', () => TriggerRuleToggleInput, { description: 'The rule.' }) input: TriggerRuleToggleInput,
     @Ctx() ctx: Context,
   ) {
-    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, false, ctx.viewer) }));
+    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, false, ctx.viewer.label) }));
   }
 }
 

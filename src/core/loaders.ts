@@ -1,5 +1,6 @@
 import type { EntityClass, EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { rowFilter, visibleRows } from '../auth/policy';
 import type { Context } from '../server/context';
 import { encodeCursor, Page } from './pagination';
 
@@ -13,7 +14,8 @@ export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>): Da
     `${entity.name}.byId`,
     () =>
       new DataLoader<number, T | undefined>(async (ids) => {
-        const rows = (await ctx.em.find(entity, { id: { $in: [...ids] } } as never)) as T[];
+        // Rows the viewer may not read are left out, as if they did not exist (auth/policy.ts).
+        const rows = await visibleRows(ctx.viewer, (await ctx.em.find(entity, { id: { $in: [...ids] } } as never)) as T[]);
         const found = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => found.get(id));
       }),
@@ -57,15 +59,22 @@ export function childPages<T extends object>(
     () =>
       new DataLoader<number, ChildPage<T>>(async (parentIds) => {
         const offset = page.after ?? 0;
+        // Only rows the viewer may read are numbered and counted, so hidden ones never show in edges, cursors or totals.
+        const visible = await rowFilter(ctx.viewer, spec.table);
+        const where = [spec.where, visible?.sql]
+          .filter(Boolean)
+          .map((condition) => ` and (${condition})`)
+          .join('');
+        const whereParams = [...(spec.params ?? []), ...(visible?.params ?? [])];
         const sql = `select * from (
           select t.*, row_number() over w as "_position", count(*) over (partition by t."${spec.parentColumn}") as "_total"
           from "${spec.table}" t
-          where t."${spec.parentColumn}" in (?)${spec.where ? ` and (${spec.where})` : ''}
+          where t."${spec.parentColumn}" in (?)${where}
           window w as (partition by t."${spec.parentColumn}" order by ${spec.orderBy})
         ) paged where "_position" > ? and "_position" <= ?`;
         const rows: Record<string, unknown>[] = await ctx.em
           .getConnection()
-          .execute(sql, [[...parentIds], ...(spec.params ?? []), offset, offset + page.size + 1]);
+          .execute(sql, [[...parentIds], ...whereParams, offset, offset + page.size + 1]);
         const pages = new Map<number, ChildPage<T>>();
         for (const row of rows) {
           const parentId = row[spec.parentColumn] as number;
@@ -81,8 +90,8 @@ export function childPages<T extends object>(
           const counts: { parent: number; total: string }[] = await ctx.em
             .getConnection()
             .execute(
-              `select t."${spec.parentColumn}" as parent, count(*) as total from "${spec.table}" t where t."${spec.parentColumn}" in (?)${spec.where ? ` and (${spec.where})` : ''} group by 1`,
-              [missing, ...(spec.params ?? [])],
+              `select t."${spec.parentColumn}" as parent, count(*) as total from "${spec.table}" t where t."${spec.parentColumn}" in (?)${where} group by 1`,
+              [missing, ...whereParams],
             );
           for (const count of counts) pages.set(count.parent, { rows: [], positions: [], total: Number(count.total) });
         }
@@ -128,7 +137,15 @@ export function listsByParent<T>(
     () =>
       new DataLoader<number, T[]>(async (parentIds) => {
         const lists = new Map<number, T[]>(parentIds.map((id) => [id, []]));
-        for (const [parentId, row] of await fetch([...parentIds])) lists.get(parentId)?.push(row);
+        const pairs = await fetch([...parentIds]);
+        // Rows the viewer may not read are dropped here, once for every list (auth/policy.ts).
+        const visible = new Set(
+          await visibleRows(
+            ctx.viewer,
+            pairs.map(([, row]) => row),
+          ),
+        );
+        for (const [parentId, row] of pairs) if (visible.has(row)) lists.get(parentId)?.push(row);
         return parentIds.map((id) => lists.get(id) ?? []);
       }),
   );

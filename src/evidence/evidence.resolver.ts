@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Arg, Args, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Access } from '../auth/auth-checker';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { publish } from '../core/domain-events';
 import { byId, ChildList, childConnection, childPages } from '../core/loaders';
 import { registerNodeTypes } from '../core/node.resolver';
@@ -138,6 +139,7 @@ export class SchoolEvidenceResolver {
     return measuresLoader(ctx, { metrics: metric ?? undefined, years: years ?? undefined, limit }).load(school.id);
   }
 
+  @Authorized(Access.EVIDENCE)
   @FieldResolver(() => SelfEvaluationConnection, { description: "The school's self-evaluations, newest first." })
   async selfEvaluations(@Root() school: School, @Ctx() ctx: Context, @Args() pageArgs: PageArgs) {
     const page = readPage(selfEvaluationList.list, pageArgs, isPosition);
@@ -252,6 +254,7 @@ function itemErrors(problems: ItemProblem[]): UserError[] {
 }
 
 @Resolver()
+@Authorized(Access.WRITE_EVIDENCE)
 export class EvidenceMutations {
   @Mutation(() => InspectionRecordPayload, {
     description: 'Records an inspection; the same school, inspectorate and date again updates it. Evaluates the inspection rules.',
@@ -307,6 +310,7 @@ export class EvidenceMutations {
       "Records a data drop (e.g. a year's KS2 results for every school) in one transaction: every item is checked first and " +
       'any bad item refuses the whole drop (a drop is one unit), with an error per item. Writes set-based; evaluates the rules once.',
   })
+  @Authorized(Access.DATA_DROP)
   measuresRecordBulk(@Arg('input', { description: 'The source and its values.' }) input: MeasuresRecordBulkInput, @Ctx() ctx: Context) {
     return mutate(ctx, async (em) => {
       throwIfAny(requireSource(input.source, ['input', 'source']));

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Access } from '../auth/auth-checker';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { publish } from '../core/domain-events';
 import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
 import { registerNodeTypes } from '../core/node.resolver';
@@ -53,6 +54,7 @@ function governorsList(includeFormer: boolean): ChildList {
 const TRUST_KINDS = [GroupKind.MULTI_ACADEMY_TRUST, GroupKind.SINGLE_ACADEMY_TRUST, GroupKind.UMBRELLA_TRUST];
 
 @Resolver(() => GoverningBody)
+@Authorized(Access.GOVERNANCE)
 export class GoverningBodyResolver {
   @FieldResolver(() => School, { nullable: true, description: 'The school, for a school body or a local committee.' })
   async school(@Root() body: GoverningBody, @Ctx() ctx: Context): Promise<School | null> {
@@ -81,6 +83,7 @@ export class GoverningBodyResolver {
 }
 
 @Resolver(() => Governorship)
+@Authorized(Access.GOVERNANCE)
 export class GovernorshipResolver {
   @FieldResolver(() => Person, { description: 'The governor.' })
   async person(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<Person> {
@@ -115,6 +118,7 @@ export function governingBodiesOf(ctx: Context) {
 }
 
 @Resolver(() => School)
+@Authorized(Access.GOVERNANCE)
 export class SchoolGovernanceResolver {
   @FieldResolver(() => [GoverningBody], {
     description: 'The bodies that govern the school now: its own, its federation’s, its trust board and local committee.',
@@ -125,6 +129,7 @@ export class SchoolGovernanceResolver {
 }
 
 @Resolver(() => Group)
+@Authorized(Access.GOVERNANCE)
 export class GroupGovernanceResolver {
   @FieldResolver(() => [GoverningBody], {
     description: 'The group’s bodies: a federation’s governing body, a trust board and its local committees.',
@@ -142,6 +147,7 @@ export class GroupGovernanceResolver {
 }
 
 @Resolver(() => Person)
+@Authorized(Access.GOVERNANCE)
 export class PersonGovernanceResolver {
   @FieldResolver(() => [Governorship], { description: 'Seats the person holds on governing bodies; former ones only when asked.' })
   governorships(
@@ -162,6 +168,7 @@ export class PersonGovernanceResolver {
 }
 
 @Resolver()
+@Authorized(Access.WRITE_GOVERNANCE)
 export class GovernanceMutations {
   @Mutation(() => GoverningBodyPayload, {
     description: 'Creates a governing body for a school, a federation, a trust, or a trust’s academy.',

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Access } from '../auth/auth-checker';
+import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { publish } from '../core/domain-events';
 import { check, fail, loadByGlobalId, mutate, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { School } from '../schools/school.entity';
@@ -60,6 +61,7 @@ async function openGroup(em: EntityManager, id: string, field: string[]): Promis
 }
 
 @Resolver()
+@Authorized(Access.WRITE_GROUPS)
 export class GroupMutations {
   @Mutation(() => GroupPayload, { description: 'Creates a group. It is open when `openedOn` is given, proposed otherwise.' })
   groupCreate(@Arg('input', { description: 'The new group.' }) input: GroupCreateInput, @Ctx() ctx: Context) {

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../auth/auth-checker';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
@@ -64,6 +65,7 @@ function schoolsServed(posts: Post[]): Set<number> {
 }
 
 @Resolver(() => Person)
+@Authorized(Access.PEOPLE)
 export class PersonResolver {
   @Query(() => Person, { nullable: true, description: 'A person by global ID; null when there is none.' })
   async person(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global ID of the person.' }) id: string): Promise<Person | null> {
@@ -96,6 +98,7 @@ export class PersonResolver {
 }
 
 @Resolver(() => Post)
+@Authorized(Access.PEOPLE)
 export class PostResolver {
   @FieldResolver(() => Person, { description: 'The person holding the post.' })
   async person(@Root() post: Post, @Ctx() ctx: Context): Promise<Person> {
@@ -120,6 +123,7 @@ export class PostResolver {
 }
 
 @Resolver(() => School)
+@Authorized(Access.PEOPLE)
 export class SchoolStaffResolver {
   @FieldResolver(() => PostConnection, { description: 'Staff posts in the school, leaders first; ended posts only when asked.' })
   async staff(
@@ -136,6 +140,7 @@ export class SchoolStaffResolver {
 }
 
 @Resolver(() => Group)
+@Authorized(Access.PEOPLE)
 export class GroupLeadersResolver {
   @FieldResolver(() => [Post], { description: 'Current posts held on the group itself: executive heads, CEOs and central staff.' })
   leaders(@Root() group: Group, @Ctx() ctx: Context): Promise<Post[]> {
@@ -151,6 +156,7 @@ export class GroupLeadersResolver {
 }
 
 @Resolver()
+@Authorized(Access.WRITE_PEOPLE)
 export class PeopleMutations {
   @Mutation(() => PersonPayload, { description: 'Creates a person, who can then be given posts or governorships.' })
   personCreate(@Arg('input', { description: 'The new person.' }) input: PersonCreateInput, @Ctx() ctx: Context) {

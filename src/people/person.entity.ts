@@ -1,5 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { Field, Float, ObjectType } from 'type-graphql';
+import { Authorized, Field, Float, ObjectType } from 'type-graphql';
+import { Access } from '../auth/auth-checker';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
 import { Group } from '../groups/group.entity';
@@ -24,11 +25,13 @@ export class Person implements Node {
   @Property()
   fullName!: string;
 
-  @Field({ nullable: true, description: 'Email address.' })
+  @Authorized(Access.CONTACT)
+  @Field({ nullable: true, description: 'Email address. Shown to those who sit on a governing body with the person, and to admins.' })
   @Property({ nullable: true })
   email?: string;
 
-  @Field({ nullable: true, description: 'Telephone number.' })
+  @Authorized(Access.CONTACT)
+  @Field({ nullable: true, description: 'Telephone number. Shown to those who sit on a governing body with the person, and to admins.' })
   @Property({ nullable: true })
   phone?: string;
 

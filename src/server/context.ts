@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { AlertFeed } from '../alerts/alert-feed';
+import { Viewer } from '../auth/viewer';
 
 /**
  * Request-scoped DataLoaders, created on first use. Each domain folder names its own loaders
@@ -23,12 +24,15 @@ export class LoaderRegistry {
 export interface Context {
   em: EntityManager;
   loaders: LoaderRegistry;
-  /** Who is acting, recorded on changes (rule edits, acknowledgements). 'anonymous' until authentication exists. */
-  viewer: string;
+  /** Who is calling (src/auth/viewer.ts): what they may see and change; `viewer.label` names them on changes. */
+  viewer: Viewer;
   /** This instance's alert feed, which subscriptions read from (set by the server). */
   alertFeed?: AlertFeed;
 }
 
 export function createContext(em: EntityManager, extra: Partial<Pick<Context, 'viewer' | 'alertFeed'>> = {}): Context {
-  return { em: em.fork({ clear: true }), loaders: new LoaderRegistry(), viewer: extra.viewer ?? 'anonymous', alertFeed: extra.alertFeed };
+  const fork = em.fork({ clear: true });
+  // A viewer authenticated before the fork existed reads its scope through this request's EntityManager.
+  const viewer = extra.viewer ? extra.viewer.refreshed(fork) : Viewer.anonymous();
+  return { em: fork, loaders: new LoaderRegistry(), viewer, alertFeed: extra.alertFeed };
 }

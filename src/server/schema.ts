@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import '../database/entities';
-import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { buildSchema, MiddlewareFn, NonEmptyArray } from 'type-graphql';
+import { AuditResolver } from '../auth/audit';
+import { authChecker } from '../auth/auth-checker';
+import { mutationScope } from '../auth/request-scope';
+import type { Context } from './context';
 import { projectRoot } from '../config';
 import { AlertResolver } from '../alerts/alert.resolver';
 import { TriggerRuleChangeResolver, TriggerRuleResolver } from '../alerts/trigger-rule.resolver';
@@ -58,7 +62,14 @@ export const resolvers: NonEmptyArray<Function> = [
   TriggerRuleResolver,
   TriggerRuleChangeResolver,
   AlertResolver,
+  AuditResolver,
 ];
+
+/** Opens the audit scope of each mutation field: mutate() and loadByGlobalId() read it (auth/request-scope.ts). */
+const mutationAudit: MiddlewareFn<Context> = ({ info, context }, next) =>
+  info.parentType.name === 'Mutation' && info.path.prev === undefined
+    ? mutationScope.run({ operation: info.fieldName, viewer: context.viewer, touched: new Set() }, next)
+    : next();
 
 let built: GraphQLSchema | undefined;
 
@@ -69,6 +80,9 @@ export async function trellisSchema(): Promise<GraphQLSchema> {
     built = await buildSchema({
       resolvers,
       validate: false,
+      // Who may see and do what: @Authorized requirements are decided in auth/auth-checker.ts, rows in auth/policy.ts.
+      authChecker,
+      globalMiddlewares: [mutationAudit],
       pubSub: {
         publish: () => undefined,
         subscribe: () => {

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Access } from '../auth/auth-checker';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { publish } from '../core/domain-events';
 import { byId, childConnection, childPages, ChildList } from '../core/loaders';
 import { registerNodeTypes } from '../core/node.resolver';
@@ -41,6 +42,7 @@ function supportList(side: 'giver' | 'receiver', includeEnded: boolean): ChildLi
 }
 
 @Resolver(() => SupportLink)
+@Authorized(Access.SUPPORT)
 export class SupportLinkResolver {
   @FieldResolver(() => School, { description: 'The school giving support.' })
   async giver(@Root() link: SupportLink, @Ctx() ctx: Context): Promise<School> {
@@ -59,6 +61,7 @@ export class SupportLinkResolver {
 }
 
 @Resolver(() => School)
+@Authorized(Access.SUPPORT)
 export class SchoolSupportResolver {
   @FieldResolver(() => SupportLinkConnection, {
     description: 'Support this school gives to others, newest first; current only unless asked.',
@@ -92,6 +95,7 @@ export class SchoolSupportResolver {
 }
 
 @Resolver()
+@Authorized(Access.WRITE_SUPPORT)
 export class SupportMutations {
   @Mutation(() => SupportLinkPayload, { description: 'Records that one school will support another, and the staff days committed.' })
   supportLinkCreate(

@@ -1,0 +1,189 @@
+import { AppScope, intArray, Scope, Viewer } from './viewer';
+
+/**
+ * The one table of who may read and change which rows. Types not listed here are public facts
+ * (schools, groups, memberships, group links, objectives, inspections, outcome measures).
+ * Loaders (core/loaders.ts) filter every row they return through `visibleRows`/`rowFilter`, and
+ * mutations check every object they name through `mayChange` (core/user-errors.ts).
+ */
+export interface RowRule {
+  /** The scope a partner app needs to read such rows (it then reads all of them). */
+  readScope: AppScope;
+  /** The scope a partner app needs to change such rows. */
+  writeScope?: AppScope;
+  /** Whether a person with this scope may read the row. */
+  sees(scope: Scope, row: any, viewer: Viewer): boolean | Promise<boolean>;
+  /** The same rule in SQL on the table aliased `t`, for lists paged and counted in SQL. */
+  sql?(scope: Scope, viewer: Viewer): { sql: string; params: unknown[] };
+  /** Whether a person may change the row; defaults to `sees`. */
+  changes?(scope: Scope, row: any, viewer: Viewer): boolean | Promise<boolean>;
+}
+
+const idOf = (ref: unknown): number | undefined =>
+  ref == null ? undefined : typeof ref === 'number' ? ref : ((ref as { id?: number }).id ?? undefined);
+
+/** The school a row belongs to, whether mapped as a reference (`school`) or a plain column (`schoolId`). */
+export const schoolOf = (row: any): number | undefined => idOf(row.school) ?? idOf(row.schoolId);
+
+const rules = new Map<string, RowRule>();
+/** Which table each ruled entity lives in, for SQL lists. */
+const tables = new Map<string, string>();
+
+/** Domain folders whose rows are private register their rule once, by GraphQL type name and table. */
+export function registerRowRule(typeName: string, table: string, rule: RowRule): void {
+  rules.set(typeName, rule);
+  tables.set(table, typeName);
+}
+
+/** A rule for rows that belong to one school: private to those who reach the school. */
+export function schoolRowRule(readScope: AppScope, writeScope?: AppScope, column = 'school_id'): RowRule {
+  return {
+    readScope,
+    writeScope,
+    sees: (scope, row) => scope.schoolIds.has(schoolOf(row) ?? -1),
+    sql: (scope) => ({ sql: `t."${column}" = any(?::int[])`, params: [intArray(scope.schoolIds)] }),
+  };
+}
+
+registerRowRule('Person', 'person', {
+  readScope: AppScope.READ_PEOPLE,
+  writeScope: AppScope.WRITE_PEOPLE,
+  sees: async (_scope, row, viewer) => (await viewer.people()).has(row.id),
+  // Anyone who may write may name a person (e.g. to appoint them); the body or school is what is checked.
+  changes: () => true,
+});
+
+registerRowRule('Post', 'post', {
+  readScope: AppScope.READ_PEOPLE,
+  writeScope: AppScope.WRITE_PEOPLE,
+  sees: (scope, row) => scope.schoolIds.has(idOf(row.school) ?? -1) || scope.groupIds.has(idOf(row.group) ?? -1),
+  sql: (scope) => ({
+    sql: `t.school_id = any(?::int[]) or t.group_id = any(?::int[])`,
+    params: [intArray(scope.schoolIds), intArray(scope.groupIds)],
+  }),
+});
+
+registerRowRule('GoverningBody', 'governing_body', {
+  readScope: AppScope.READ_GOVERNANCE,
+  writeScope: AppScope.WRITE_GOVERNANCE,
+  sees: (scope, row) => scope.bodyIds.has(row.id),
+  sql: (scope) => ({ sql: `t.id = any(?::int[])`, params: [intArray(scope.bodyIds)] }),
+  changes: (scope, row) => scope.manageBodyIds.has(row.id),
+});
+
+registerRowRule('Governorship', 'governorship', {
+  readScope: AppScope.READ_GOVERNANCE,
+  writeScope: AppScope.WRITE_GOVERNANCE,
+  sees: (scope, row, viewer) => scope.bodyIds.has(idOf(row.governingBody) ?? -1) || idOf(row.person) === viewer.personId,
+  sql: (scope, viewer) => ({
+    sql: `t.governing_body_id = any(?::int[]) or t.person_id = ?`,
+    params: [intArray(scope.bodyIds), viewer.personId ?? 0],
+  }),
+  changes: (scope, row) => scope.manageBodyIds.has(idOf(row.governingBody) ?? -1),
+});
+
+registerRowRule('SupportLink', 'support_link', {
+  readScope: AppScope.READ_SCHOOLS,
+  writeScope: AppScope.WRITE_SUPPORT,
+  sees: (scope, row) => scope.schoolIds.has(idOf(row.giver) ?? -1) || scope.schoolIds.has(idOf(row.receiver) ?? -1),
+  sql: (scope) => ({
+    sql: `t.giver_id = any(?::int[]) or t.receiver_id = any(?::int[])`,
+    params: [intArray(scope.schoolIds), intArray(scope.schoolIds)],
+  }),
+});
+
+registerRowRule('Alert', 'alert', schoolRowRule(AppScope.READ_ALERTS, AppScope.WRITE_ALERTS));
+registerRowRule('SelfEvaluation', 'self_evaluation', schoolRowRule(AppScope.READ_EVIDENCE, AppScope.WRITE_EVIDENCE));
+
+/** Public rows may be read by anyone; changing them is ruled here (groups and schools are public but not free to change). */
+const changeRules: Record<string, { writeScope?: AppScope; changes(scope: Scope, row: any): boolean }> = {
+  // Any write scope lets an app name a school (a body, a post, evidence, a membership all hang off one).
+  School: { changes: (scope, row) => scope.schoolIds.has(row.id) },
+  Group: { writeScope: AppScope.WRITE_GROUPS, changes: (scope, row) => scope.groupIds.has(row.id) },
+  Membership: {
+    writeScope: AppScope.WRITE_GROUPS,
+    changes: (scope, row) => scope.groupIds.has(idOf(row.group) ?? -1) || scope.schoolIds.has(idOf(row.school) ?? -1),
+  },
+  GroupLink: {
+    writeScope: AppScope.WRITE_GROUPS,
+    changes: (scope, row) => scope.groupIds.has(idOf(row.fromGroup) ?? -1) || scope.groupIds.has(idOf(row.toGroup) ?? -1),
+  },
+  StrategicObjective: { writeScope: AppScope.WRITE_GROUPS, changes: (scope, row) => scope.groupIds.has(idOf(row.group) ?? -1) },
+  // A group's own rules are its leaders' and governors' to change; system defaults are admins'.
+  TriggerRule: { writeScope: AppScope.WRITE_ALERTS, changes: (scope, row) => row.groupId != null && scope.groupIds.has(row.groupId) },
+};
+
+/** Input fields that only point at an object without changing it (a group rule overriding a default): reading it is enough. */
+const REFERENCE_FIELDS = new Set(['overridesRuleId']);
+
+/** Public rows named by a mutation whose type is in neither table: ruled by the school or group they belong to. */
+function fallbackChange(scope: Scope, row: any): boolean {
+  const school = schoolOf(row);
+  if (school !== undefined) return scope.schoolIds.has(school);
+  const group = idOf(row.group) ?? idOf(row.groupId);
+  if (group !== undefined) return scope.groupIds.has(group);
+  return false;
+}
+
+export function isPrivateType(typeName: string): boolean {
+  return rules.has(typeName);
+}
+
+/** Whether the viewer may read one row of a type (public types: always). */
+export async function maySee(viewer: Viewer, typeName: string, row: unknown): Promise<boolean> {
+  const rule = rules.get(typeName);
+  if (!rule || row == null) return true;
+  if (viewer.kind === 'app') return viewer.hasScope(rule.readScope);
+  if (viewer.kind !== 'person') return false;
+  const scope = await viewer.scope();
+  return scope.admin || (await rule.sees(scope, row, viewer));
+}
+
+/** The rows of a list the viewer may read, in order. */
+export async function visibleRows<T>(viewer: Viewer, rows: T[]): Promise<T[]> {
+  const checks = await Promise.all(rows.map((row) => (row && typeof row === 'object' ? maySee(viewer, row.constructor.name, row) : true)));
+  return rows.filter((_, i) => checks[i]);
+}
+
+/**
+ * The SQL condition (on alias `t`) that keeps a list of `table` to what the viewer may read; undefined
+ * when nothing needs filtering (public tables, admins, apps with the read scope).
+ */
+export async function rowFilter(viewer: Viewer, table: string): Promise<{ sql: string; params: unknown[] } | undefined> {
+  const typeName = tables.get(table);
+  const rule = typeName ? rules.get(typeName) : undefined;
+  if (!rule) return undefined;
+  if (viewer.kind === 'app') return viewer.hasScope(rule.readScope) ? undefined : { sql: 'false', params: [] };
+  if (viewer.kind !== 'person') return { sql: 'false', params: [] };
+  const scope = await viewer.scope();
+  if (scope.admin) return undefined;
+  return rule.sql ? rule.sql(scope, viewer) : { sql: 'false', params: [] };
+}
+
+export type ChangeVerdict = 'allowed' | 'hidden' | 'forbidden';
+
+/**
+ * Whether the viewer may change (or name in a change) one row. 'hidden' when they may not even read
+ * it (reported as not found, so a change never reveals what exists), 'forbidden' when they may read
+ * but not change it.
+ */
+export async function mayChange(viewer: Viewer, typeName: string, row: unknown, field: string[] = []): Promise<ChangeVerdict> {
+  if (!(await maySee(viewer, typeName, row))) return 'hidden';
+  if (REFERENCE_FIELDS.has(field[field.length - 1])) return 'allowed';
+  const rule = rules.get(typeName);
+  const change = changeRules[typeName];
+  if (viewer.kind === 'app') {
+    const needed = rule?.writeScope ?? change?.writeScope;
+    if (needed) return viewer.hasScope(needed) ? 'allowed' : 'forbidden';
+    return viewer.app!.scopes.some((s) => s.startsWith('write:')) ? 'allowed' : 'forbidden';
+  }
+  if (viewer.kind !== 'person') return 'forbidden';
+  const scope = await viewer.scope();
+  if (scope.admin) return 'allowed';
+  const allowed = rule
+    ? await (rule.changes ?? rule.sees)(scope, row, viewer)
+    : change
+      ? change.changes(scope, row)
+      : fallbackChange(scope, row);
+  return allowed ? 'allowed' : 'forbidden';
+}

@@ -1,0 +1,237 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** What a partner app's API key may do. Public facts need no scope; everything else names one. */
+export enum AppScope {
+  READ_SCHOOLS = 'read:schools',
+  READ_GOVERNANCE = 'read:governance',
+  READ_PEOPLE = 'read:people',
+  READ_EVIDENCE = 'read:evidence',
+  READ_ALERTS = 'read:alerts',
+  SUBSCRIBE_ALERTS = 'subscribe:alerts',
+  WRITE_GROUPS = 'write:groups',
+  WRITE_GOVERNANCE = 'write:governance',
+  WRITE_PEOPLE = 'write:people',
+  WRITE_SUPPORT = 'write:support',
+  WRITE_EVIDENCE = 'write:evidence',
+  WRITE_ALERTS = 'write:alerts',
+}
+
+export const ALL_SCOPES = Object.values(AppScope) as string[];
+
+export enum Role {
+  ADMIN = 'admin',
+  LA_OFFICER = 'la_officer',
+}
+
+/** Group kinds whose executive head or CEO leads every member school (not a cluster or a hub). */
+export const LED_GROUP_KINDS = ['federation', 'multi_academy_trust', 'single_academy_trust'];
+
+/**
+ * What a person may reach, derived from the graph (DESIGN.md, "Who sees what"):
+ *  - schoolIds: schools whose people, governance, self-evaluations, support and alerts they see and
+ *    may change: governed by a body they sit on, in a group they lead as executive head or CEO (or
+ *    the school they head), in their local authority (officers);
+ *  - groupIds: groups they lead, govern (federation body, trust board) or, as an officer, that have a
+ *    member school in their authority or no members yet;
+ *  - bodyIds: bodies they may read (those governing their schools and groups, and their own seats);
+ *    manageBodyIds: bodies they may change (of their schools and groups, and their own seats);
+ *  - seats: bodies they sit on now; colleagues: people sitting on those bodies now (contact details).
+ */
+export interface Scope {
+  known: boolean;
+  admin: boolean;
+  roles: string[];
+  laCodes: number[];
+  schoolIds: Set<number>;
+  groupIds: Set<number>;
+  bodyIds: Set<number>;
+  manageBodyIds: Set<number>;
+  seats: Set<number>;
+  colleagues: Set<number>;
+}
+
+export interface ApiKeyIdentity {
+  id: number;
+  name: string;
+  scopes: string[];
+}
+
+/** A SQL array literal for `?::int[]`: knex would expand a JS array into a list of parameters. */
+export const intArray = (ids: Iterable<number>): string => `{${[...ids].join(',')}}`;
+
+const CURRENT_SEAT = `g.term_started_on <= current_date and (g.ended_on is null or g.ended_on > current_date)
+  and (g.term_ends_on is null or g.term_ends_on >= current_date)`;
+const CURRENT_POST = `p.started_on <= current_date and (p.ended_on is null or p.ended_on > current_date)`;
+
+/** One statement computes a person's whole scope. */
+const SCOPE_SQL = `with
+  grants as (select role, la_code from role_grant where person_id = ? and revoked_at is null),
+  seats as (select distinct g.governing_body_id as id from governorship g where g.person_id = ? and ${CURRENT_SEAT}),
+  lead_posts as (select p.school_id, p.group_id from post p
+    where p.person_id = ? and p.role in ('executive_head', 'ceo') and ${CURRENT_POST}),
+  head_posts as (select p.school_id from post p
+    where p.person_id = ? and p.role in ('headteacher', 'head_of_school') and p.school_id is not null and ${CURRENT_POST}),
+  led_groups as (
+    select group_id as id from lead_posts where group_id is not null
+    union
+    select m.group_id from lead_posts lp join membership m on m.school_id = lp.school_id and m.left_on is null
+    where m.group_kind in (${LED_GROUP_KINDS.map((k) => `'${k}'`).join(', ')})),
+  governed_groups as (select b.group_id as id from governing_body b join seats s on s.id = b.id
+    where b.kind in ('federation', 'trust_board')),
+  my_groups as (select id from led_groups union select id from governed_groups),
+  schools as (
+    select b.school_id as id from governing_body b join seats s on s.id = b.id where b.school_id is not null and b.kind = 'school'
+    union select b.school_id from governing_body b join seats s on s.id = b.id where b.kind = 'local_committee'
+    union select m.school_id from membership m join my_groups g on g.id = m.group_id where m.left_on is null
+    union select school_id from lead_posts where school_id is not null
+    union select school_id from head_posts
+    union select s.id from school s join grants r on r.role = 'la_officer' and r.la_code = s.la_code),
+  groups as (
+    select id from my_groups
+    union select m.group_id from membership m join school s on s.id = m.school_id join grants r on r.role = 'la_officer' and r.la_code = s.la_code
+      where m.left_on is null
+    union select g.id from school_group g where exists (select 1 from grants where role = 'la_officer')
+      and not exists (select 1 from membership m where m.group_id = g.id and m.left_on is null)),
+  manage_bodies as (
+    select b.id from governing_body b where b.school_id in (select id from schools) or b.group_id in (select id from groups)
+    union select id from seats),
+  bodies as (
+    select id from manage_bodies
+    union select b.id from governing_body b join membership m on m.group_id = b.group_id and m.left_on is null
+      join schools s on s.id = m.school_id where b.kind in ('federation', 'trust_board'))
+select exists (select 1 from person where id = ?) as known,
+  array(select distinct role from grants) as roles,
+  array(select la_code from grants where la_code is not null) as la_codes,
+  array(select id from schools where id is not null) as school_ids,
+  array(select id from groups where id is not null) as group_ids,
+  array(select id from bodies) as body_ids,
+  array(select id from manage_bodies) as manage_body_ids,
+  array(select id from seats) as seats,
+  array(select distinct g.person_id from governorship g join seats s on s.id = g.governing_body_id where ${CURRENT_SEAT}) as colleagues`;
+
+const EMPTY_SCOPE: Scope = {
+  known: false,
+  admin: false,
+  roles: [],
+  laCodes: [],
+  schoolIds: new Set(),
+  groupIds: new Set(),
+  bodyIds: new Set(),
+  manageBodyIds: new Set(),
+  seats: new Set(),
+  colleagues: new Set(),
+};
+
+/**
+ * Bumped after every committed mutation in this process. A live subscription re-reads its scope
+ * when the epoch moved (a change here) or its copy is older than SCOPE_MAX_AGE_MS (a change made
+ * through another instance, or a term that ran out with the calendar).
+ */
+let accessEpoch = 0;
+export const bumpAccessEpoch = (): void => {
+  accessEpoch += 1;
+};
+export const SCOPE_MAX_AGE_MS = 1_000;
+
+/**
+ * The caller of one request or one WebSocket connection: anonymous, a person (from a signed token)
+ * or a partner app (an API key). Its scope is computed lazily, once, by one SQL statement; a
+ * subscription asks for a fresh copy per event (`refreshed()`), so a governor whose term ends stops
+ * receiving at the next event.
+ */
+export class Viewer {
+  private scopePromise?: Promise<Scope>;
+  private peoplePromise?: Promise<Set<number>>;
+
+  private constructor(
+    readonly kind: 'anonymous' | 'person' | 'app',
+    private readonly em: EntityManager | undefined,
+    readonly personId?: number,
+    readonly app?: ApiKeyIdentity,
+  ) {}
+
+  static anonymous(): Viewer {
+    return new Viewer('anonymous', undefined);
+  }
+
+  static person(em: EntityManager, personId: number): Viewer {
+    return new Viewer('person', em, personId);
+  }
+
+  static app(key: ApiKeyIdentity): Viewer {
+    return new Viewer('app', undefined, undefined, key);
+  }
+
+  /** The same caller with nothing cached: scope is read again on next use. */
+  refreshed(em?: EntityManager): Viewer {
+    return new Viewer(this.kind, em ?? this.em, this.personId, this.app);
+  }
+
+  /** How the audit log and alert status changes name the caller. */
+  get label(): string {
+    if (this.kind === 'person') return `person:${this.personId}`;
+    if (this.kind === 'app') return `app:${this.app!.id}:${this.app!.name}`;
+    return 'anonymous';
+  }
+
+  hasScope(scope: string): boolean {
+    return this.kind === 'app' && this.app!.scopes.includes(scope);
+  }
+
+  async scope(): Promise<Scope> {
+    if (this.kind !== 'person') return EMPTY_SCOPE;
+    return (this.scopePromise ??= this.loadScope());
+  }
+
+  private scopeEpoch = -1;
+  private scopeAt = 0;
+
+  /** The scope as it is now, for long-lived callers (subscriptions): re-read after any change. */
+  async currentScope(em?: EntityManager): Promise<Scope> {
+    if (this.kind !== 'person') return EMPTY_SCOPE;
+    if (this.scopeEpoch !== accessEpoch || Date.now() - this.scopeAt > SCOPE_MAX_AGE_MS || !this.scopePromise) {
+      this.scopeEpoch = accessEpoch;
+      this.scopeAt = Date.now();
+      this.peoplePromise = undefined;
+      this.scopePromise = this.loadScope(em);
+    }
+    return this.scopePromise;
+  }
+
+  async isAdmin(): Promise<boolean> {
+    return (await this.scope()).admin;
+  }
+
+  /** People whose records this person may read: staff and governors within their scope, and themselves. */
+  async people(): Promise<Set<number>> {
+    if (this.kind !== 'person') return new Set();
+    return (this.peoplePromise ??= (async () => {
+      const scope = await this.scope();
+      const rows: { person_id: number }[] = await this.em!.getConnection().execute(
+        `select person_id from post where school_id = any(?::int[]) or group_id = any(?::int[])
+         union select person_id from governorship where governing_body_id = any(?::int[])`,
+        [intArray(scope.schoolIds), intArray(scope.groupIds), intArray(scope.bodyIds)],
+      );
+      return new Set([this.personId!, ...rows.map((row) => row.person_id)]);
+    })());
+  }
+
+  private async loadScope(em = this.em): Promise<Scope> {
+    const id = this.personId!;
+    const [row] = await em!.getConnection().execute(SCOPE_SQL, [id, id, id, id, id]);
+    const roles: string[] = row.roles ?? [];
+    const ids = (values: number[] | null) => new Set((values ?? []).map(Number));
+    return {
+      known: row.known,
+      admin: row.known && roles.includes(Role.ADMIN),
+      roles,
+      laCodes: (row.la_codes ?? []).map(Number),
+      schoolIds: ids(row.school_ids),
+      groupIds: ids(row.group_ids),
+      bodyIds: ids(row.body_ids),
+      manageBodyIds: ids(row.manage_body_ids),
+      seats: ids(row.seats),
+      colleagues: ids(row.colleagues),
+    };
+  }
+}
