@@ -38,7 +38,10 @@ export async function importOfstedFromGias(em: EntityManager, file: string): Pro
   const wanted: { line: number; urn: number; inspectedOn: string; grade: OfstedGrade; category?: CategoryOfConcern }[] = [];
   const seen = new Map<number, number>();
   for (const row of csv.rows) {
-    if (row.width !== csv.header.length) {
+    // GIAS writes several linked establishments into its last column unquoted, so such rows run past
+    // the header; the columns read here all come before it.
+    const spills = csv.header[csv.header.length - 1] === 'Linked establishments' && row.width > csv.header.length;
+    if (row.width !== csv.header.length && !spills) {
       skip(report, row.line, `malformed: ${row.width} columns where the header has ${csv.header.length}`);
       continue;
     }
