@@ -16,7 +16,16 @@ export enum UserErrorCode {
   CONFLICT = 'conflict',
   NOT_ALLOWED = 'not_allowed',
 }
-registerEnumType(UserErrorCode, { name: 'UserErrorCode', description: 'Kind of business error a mutation reports.' });
+registerEnumType(UserErrorCode, {
+  name: 'UserErrorCode',
+  description: 'Kind of business error a mutation reports.',
+  valuesConfig: {
+    INVALID: { description: 'A value is malformed or out of range.' },
+    NOT_FOUND: { description: 'An ID names nothing that exists.' },
+    CONFLICT: { description: 'The change clashes with the current state, e.g. a school already in a trust.' },
+    NOT_ALLOWED: { description: 'The viewer may not make this change.' },
+  },
+});
 
 /** A business error: what is wrong, and the input field it concerns (Shopify-style `userErrors`). */
 @ObjectType({ description: 'Why a mutation could not be carried out. Nothing was written.' })
