@@ -230,10 +230,29 @@ export async function evaluateKind(em: EntityManager, kind: TriggerRuleKind, sco
   return rows[0]?.raised ?? 0;
 }
 
+/** Above this many schools, an evaluation is planned as the bulk job it is (see below). */
+const BULK_SCOPE = 200;
+
 export async function evaluate(em: EntityManager, kinds: TriggerRuleKind[], scope: EvaluationScope): Promise<number> {
-  let raised = 0;
-  for (const kind of kinds) raised += await evaluateKind(em, kind, scope);
-  return raised;
+  // The planner cannot see how many schools a data drop holds (they arrive as one JSON parameter; the sweep
+  // reads them from the school table, whose statistics it has) nor
+  // how many rules hold per school, and on small guesses it joins the CTEs with nested loops, which is
+  // quadratic in the drop. For a bulk scope, hash joins only, for these statements only (restored after).
+  const bulk = scope.schoolIds !== undefined && scope.schoolIds.length > BULK_SCOPE;
+  let previous: string | undefined;
+  if (bulk) {
+    const rows: { previous: string }[] = await em.execute(
+      `select current_setting('enable_nestloop') as previous, set_config('enable_nestloop', 'off', true)`,
+    );
+    previous = rows[0].previous;
+  }
+  try {
+    let raised = 0;
+    for (const kind of kinds) raised += await evaluateKind(em, kind, scope);
+    return raised;
+  } finally {
+    if (bulk) await em.execute(`select set_config('enable_nestloop', ?, true)`, [previous]);
+  }
 }
 
 /** The schools a governing body governs today: its school, or its group's current members. */

@@ -8,6 +8,7 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AlertFeed } from '../alerts/alert-feed';
+import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { authenticate } from '../auth/authenticate';
@@ -121,7 +122,9 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
       onComplete: (ctx, id) => {
         ctx.extra.operations?.delete(id);
       },
-      context: (ctx) => context(ctx.extra.viewer),
+      // Subscribers sending the same operation share each event's execution (alerts/shared-execution.ts).
+      context: (ctx, _id, payload) => ({ ...context(ctx.extra.viewer), operationKey: operationKey(payload, ctx.extra.viewer) }),
+      subscribe: subscribeShared,
     },
     wsServer,
   );
