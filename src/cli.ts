@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { AUTH_USAGE, runAuthCommand } from './auth/auth.command';
 import { loadConfig } from './config';
 import { openDatabase } from './database/database';
 import { evidenceCommand, evidenceUsage } from './evidence/import-command';
@@ -14,6 +15,7 @@ const usage = `trellis <command>
   start              serve GraphQL on PORT (default 4000); loads the demo into an empty database
   migrate            apply pending migrations and exit
   schema             write schema/schema.graphql from the code
+  ${AUTH_USAGE}
   ${SEED_USAGE}
                      England-size benchmark data (about 24,000 schools), or the demo into an empty database
   ${IMPORT_USAGE}
@@ -55,6 +57,18 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'evidence': {
       process.exitCode = await evidenceCommand(config, rest);
+      return;
+    }
+    case 'apikey':
+    case 'token':
+    case 'role': {
+      if (!process.env.LOG_LEVEL) logger.level = 'warn';
+      const db = await openDatabase(config);
+      try {
+        process.stdout.write(`${await runAuthCommand(db.orm, config.auth, command, rest)}\n`);
+      } finally {
+        await db.close();
+      }
       return;
     }
     case 'schema': {

@@ -99,7 +99,9 @@ export async function dropTestDatabase(name: string): Promise<void> {
   await admin.end();
 }
 
-export async function startTestApp(options: { viewer?: TestViewer; auth?: Partial<AuthConfig> } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { viewer?: TestViewer; auth?: Partial<AuthConfig>; production?: boolean } = {},
+): Promise<TestApp> {
   const name = await createTestDatabase();
   const databaseUrl = withDatabase(inject('serverUrl'), name);
   const viewer = options.viewer ?? 'admin';
@@ -111,7 +113,7 @@ export async function startTestApp(options: { viewer?: TestViewer; auth?: Partia
       if (counter !== undefined) counter += 1;
     },
   });
-  const server = await startServer({ orm, port: 0, auth: { ...TEST_AUTH, ...options.auth } });
+  const server = await startServer({ orm, port: 0, auth: { ...TEST_AUTH, ...options.auth }, production: options.production });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}/graphql`;

@@ -109,14 +109,13 @@ export class AuditResolver {
     const pageSql = [...sql, ...(page.after ? ['id < ?'] : [])];
     const rows: Record<string, any>[] = await ctx.em
       .getConnection()
-      .execute(`select * from audit_event ${pageSql.length ? `where ${pageSql.join(' and ')}` : ''} order by id desc limit ?`, [
-        ...params,
-        ...(page.after ? [page.after] : []),
-        page.size + 1,
-      ]);
+      .execute(
+        `select *, (extract(epoch from at) * 1000)::float8 as at_ms from audit_event ${pageSql.length ? `where ${pageSql.join(' and ')}` : ''} order by id desc limit ?`,
+        [...params, ...(page.after ? [page.after] : []), page.size + 1],
+      );
     const events = rows.map((row): AuditEvent => ({
       id: Number(row.id),
-      at: row.at,
+      at: new Date(Number(row.at_ms)),
       actorKind: row.actor_kind,
       actor: row.actor,
       personId: row.person_id ? toGlobalId('Person', row.person_id) : null,

@@ -1,0 +1,82 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { AuthConfig } from '../config';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
+import { signToken } from './tokens';
+import { ALL_SCOPES } from './viewer';
+
+export const AUTH_USAGE = `apikey create --name NAME --scopes a,b   create a partner app's key (printed once; only its hash is kept)
+  apikey list                        list keys: id, name, prefix, scopes, created, revoked, last used
+  apikey revoke ID                   revoke a key at once
+  token PERSON                       print a bearer token (12 h) for a person: database id, global ID or email
+                                     (development: signed with TRELLIS_JWT_SECRET or the development secret)
+  role grant PERSON admin|la_officer [LA code]   give a person a role; role revoke PERSON ROLE [LA code] takes it away
+  scopes: ${ALL_SCOPES.join(', ')}`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+async function findPerson(orm: MikroORM, who: string | undefined): Promise<{ id: number; full_name: string }> {
+  if (!who) throw new Error('name a person: a database id, a Person global ID or an email address.');
+  const { fromGlobalId } = await import('../core/node');
+  const id = /^[0-9]+$/.test(who) ? Number(who) : fromGlobalId(who)?.id;
+  const [person]: { id: number; full_name: string }[] = await orm.em
+    .getConnection()
+    .execute(`select id, full_name from person where ${id ? 'id = ?' : 'lower(email) = lower(?)'} order by id limit 1`, [id ?? who]);
+  if (!person) throw new Error(`no person is ${who}.`);
+  return person;
+}
+
+/** The `apikey`, `token` and `role` commands. Returns what to print. */
+export async function runAuthCommand(orm: MikroORM, config: AuthConfig, command: string, args: string[]): Promise<string> {
+  const em = orm.em.fork();
+  if (command === 'apikey') {
+    const [action, ...rest] = args;
+    if (action === 'create') {
+      const name = option(rest, 'name');
+      const scopes = (option(rest, 'scopes') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (!name) throw new Error('give the key a --name (the partner app it is for).');
+      const { key, record } = await createApiKey(em, name, scopes);
+      return `${JSON.stringify({ ...record, key }, null, 2)}\nKeep the key now: it is not stored and cannot be shown again.`;
+    }
+    if (action === 'list') return JSON.stringify(await listApiKeys(em), null, 2);
+    if (action === 'revoke') {
+      const id = Number(rest[0]);
+      if (!Number.isInteger(id)) throw new Error('give the id of the key to revoke (see apikey list).');
+      if (!(await revokeApiKey(em, id))) throw new Error(`no active key has id ${id}.`);
+      return `revoked key ${id}`;
+    }
+    throw new Error(`apikey create|list|revoke\n  ${AUTH_USAGE}`);
+  }
+  if (command === 'token') {
+    const person = await findPerson(orm, args[0]);
+    return signToken(config, person.id, { expiresIn: option(args, 'expires') ?? '12h' });
+  }
+  if (command === 'role') {
+    const [action, who, role, la] = args;
+    const person = await findPerson(orm, who);
+    if (role !== 'admin' && role !== 'la_officer') throw new Error('the role is admin or la_officer.');
+    if (role === 'la_officer' && !la) throw new Error('an la_officer role needs the local authority code, e.g. 850.');
+    const laCode = role === 'la_officer' ? Number(la) : null;
+    if (action === 'grant') {
+      await em
+        .getConnection()
+        .execute(`insert into role_grant (person_id, role, la_code) values (?, ?, ?) on conflict do nothing`, [person.id, role, laCode]);
+      return `${person.full_name} (${person.id}) is ${role}${laCode ? ` for LA ${laCode}` : ''}`;
+    }
+    if (action === 'revoke') {
+      await em
+        .getConnection()
+        .execute(
+          `update role_grant set revoked_at = now() where person_id = ? and role = ? and coalesce(la_code, 0) = ? and revoked_at is null`,
+          [person.id, role, laCode ?? 0],
+        );
+      return `${person.full_name} (${person.id}) is no longer ${role}${laCode ? ` for LA ${laCode}` : ''}`;
+    }
+  }
+  throw new Error(AUTH_USAGE);
+}
