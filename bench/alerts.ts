@@ -31,6 +31,8 @@ import { migrate, openOrm } from '../src/database/orm';
 import { evaluate } from '../src/alerts/evaluation';
 import { TriggerRuleKind } from '../src/alerts/alert.enums';
 import { recordMeasures } from '../src/evidence/measures.service';
+import { signToken } from '../src/auth/tokens';
+import { loadAuthConfig } from '../src/config';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const SIZES = (process.env.SIZES ?? '1000,10000').split(',').map(Number);
@@ -57,6 +59,8 @@ function startChild(script: string, args: string[]): Promise<{ child: ChildProce
 }
 
 /** N raw graphql-ws clients (the protocol by hand, so the load generator stays light). */
+let authorization: string | undefined;
+
 async function connectClients(url: string, count: number, onEvent: (urn: number, at: number) => void): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   const batch = 250;
@@ -67,15 +71,15 @@ async function connectClients(url: string, count: number, onEvent: (urn: number,
         () =>
           new Promise<void>((resolve, reject) => {
             const ws = new WebSocket(url, 'graphql-transport-ws');
-            ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
+            ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization } })));
             ws.on('message', (data) => {
               const at = performance.now();
               const message = JSON.parse(String(data));
               if (message.type === 'connection_ack') {
                 ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { ${SELECTION} }` } }));
                 setTimeout(resolve, 0);
-              } else if (message.type === 'next') onEvent(message.payload.data.alertRaised.alert.school.urn, at);
-              else if (message.type === 'error') reject(new Error(JSON.stringify(message.payload)));
+              } else if (message.type === 'next' && message.payload.data) onEvent(message.payload.data.alertRaised.alert.school.urn, at);
+              else if (message.type === 'next' || message.type === 'error') reject(new Error(JSON.stringify(message.payload)));
             });
             ws.on('error', reject);
             sockets.push(ws);
@@ -161,6 +165,11 @@ async function main() {
     rows: [{ version }],
   } = await sql.query<{ version: string }>('select version()');
   console.log(`database: ${version.split(',')[0]}`);
+
+  // Subscribers call as an administrator (every alert is theirs to see), as a partner app's clients would with a token.
+  await sql.query(`insert into person (id, full_name, created_at) values (1999999999, 'Bench Administrator', now());
+    insert into role_grant (person_id, role) values (1999999999, 'admin')`);
+  authorization = `Bearer ${await signToken(loadAuthConfig(), 1999999999)}`;
 
   // Schools the latency rounds raise alerts for: one per round per run (one open alert per rule and school).
   const perRun = ROUNDS + 2;
