@@ -94,6 +94,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-  logger.fatal({ err: error }, 'trellis failed');
+  // Some libraries reject with strings or plain objects; give pino an Error so the reason is printed.
+  logger.fatal({ err: error instanceof Error ? error : new Error(String(error)) }, 'trellis failed');
   process.exit(1);
 });

@@ -38,17 +38,23 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, optio
     onError: (error) => logger.debug({ postgres: String(error).trim() }, 'embedded postgres'),
   });
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  // A server left running by a killed process still holds the data folder: stop it before starting ours.
+  // postmaster.pid says whether a server already runs on this folder. A live one (say `npm start` in
+  // another terminal while a command runs here) is shared, not started twice; a dead one's file is stale.
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (fs.existsSync(pidFile)) {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (!isAlive(pid)) fs.rmSync(pidFile);
+    const [pidLine, , , portLine] = fs.readFileSync(pidFile, 'utf8').split('\n');
+    if (isAlive(Number(pidLine))) {
+      logger.debug({ dataDir, port: Number(portLine) }, 'embedded PostgreSQL already running; sharing it');
+      return { serverUrl: serverUrl(Number(portLine)), stop: async () => undefined };
+    }
+    fs.rmSync(pidFile);
   }
   await server.start();
-  return {
-    serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
-  };
+  return { serverUrl: serverUrl(port), stop: () => server.stop() };
+}
+
+function serverUrl(port: number): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
 }
 
 function isAlive(pid: number): boolean {
