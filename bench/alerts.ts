@@ -35,7 +35,7 @@ import { signToken } from '../src/auth/tokens';
 import { loadAuthConfig } from '../src/config';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
-const SIZES = (process.env.SIZES ?? '1000,10000').split(',').map(Number);
+const SIZES = process.env.SIZES === 'none' ? [] : (process.env.SIZES ?? '1000,10000').split(',').map(Number);
 const DROP_SCHOOLS = Number(process.env.DROP_SCHOOLS ?? 24_000);
 const SELECTION = `alertRaised { cursor kind alert { id severity status school { urn name } } }`;
 
