@@ -284,6 +284,41 @@ describe('alerts: lists and subscriptions checked per event', () => {
     }
   });
 
+  it('a term ended by another instance stops delivery here at once (its NOTIFY, not an aged cache)', async () => {
+    const open = await app.data(`{ alerts(first: 100, filter: { schoolId: "${id('School', S.A)}" }) { edges { node { id status } } } }`);
+    for (const { node } of open.alerts.edges) {
+      if (node.status === 'RESOLVED') continue;
+      const done = await app.data(`mutation($id: ID!) { alertResolve(input: { alertId: $id }) { userErrors { message } } }`, {
+        id: node.id,
+      });
+      expect(done.alertResolve.userErrors).toEqual([]);
+    }
+    const client = wsClient(wsUrlOf(app.url), as.govA2);
+    const stream = collect(client, `subscription { alertRaised { cursor alert { school { urn } rule { kind } } } }`);
+    try {
+      await connected(client);
+      // Delivered, so the subscriber's scope is now cached (no mutation runs from here on).
+      await recordMeasure(app.orm, S.A, 40);
+      await stream.until(1);
+      expect(stream.events.map((e: any) => e.alert.school.urn)).toEqual([900001]);
+
+      // Ended by another instance: its mutate() commits the change with a NOTIFY. Nothing in this process
+      // bumps the cached scope, so only the NOTIFY can stop delivery before the cache ages out (30 s).
+      await app.sql(
+        `begin; update governorship set ended_on = '2026-01-01' where id = 32; select pg_notify('trellis_alert_events', 'access'); commit;`,
+      );
+      await sleep(200);
+      await recordMeasure(app.orm, S.A, 30, { metric: 'attendance_pct' });
+      const raised = await app.data(`{ alerts(first: 100, filter: { schoolId: "${id('School', S.A)}" }) { edges { node { status } } } }`);
+      expect(raised.alerts.edges.filter((e: any) => e.node.status === 'OPEN')).toHaveLength(2);
+      await sleep(800);
+      expect(stream.events).toHaveLength(1);
+    } finally {
+      stream.dispose();
+      await client.dispose();
+    }
+  });
+
   it('anonymous callers and keys without subscribe:alerts cannot subscribe', async () => {
     for (const who of [null, as.app]) {
       const client = wsClient(wsUrlOf(app.url), who);

@@ -1,3 +1,4 @@
+import { ACCESS_CHANGED, bumpAccessEpoch } from '../auth/viewer';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Pool } from 'pg';
 import { logger } from '../logger';
@@ -61,7 +62,11 @@ export class AlertFeed {
 
   private async listen(): Promise<void> {
     const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'trellis-alerts-listen' });
-    client.on('notification', (message) => this.wake(message.payload === 'written'));
+    client.on('notification', (message) => {
+      // A mutation on some instance may have changed who sees what: drop cached subscriber scopes.
+      if (message.payload === ACCESS_CHANGED) bumpAccessEpoch();
+      else this.wake(message.payload === 'written');
+    });
     const lost = (err?: Error) => {
       if (this.listener !== client) return;
       this.listener = undefined;

@@ -123,15 +123,28 @@ const EMPTY_SCOPE: Scope = {
 };
 
 /**
- * Bumped after every committed mutation in this process. A live subscription re-reads its scope
- * when the epoch moved (a change here) or its copy is older than SCOPE_MAX_AGE_MS (a change made
- * through another instance, or a term that ran out with the calendar).
+ * Live subscriptions check every event against the subscriber's scope as it is now. Scopes are cached
+ * per person for the whole process (10,000 subscribers signed in as one person cost one query, not
+ * 10,000) and dropped when access may have changed: after a mutation commits here, when another
+ * instance announces one (NOTIFY 'access' on the alert channel, see alerts/alert-feed.ts), or after
+ * SCOPE_MAX_AGE_MS, which covers terms and posts that simply run out with the calendar.
  */
 let accessEpoch = 0;
 export const bumpAccessEpoch = (): void => {
   accessEpoch += 1;
+  liveScopes.clear();
 };
-export const SCOPE_MAX_AGE_MS = 1_000;
+export const SCOPE_MAX_AGE_MS = 30_000;
+/** The alert feed's channel already reaches every instance; 'access' on it means "re-read scopes". */
+export const ACCESS_CHANNEL = 'trellis_alert_events';
+export const ACCESS_CHANGED = 'access';
+
+interface LiveScope {
+  epoch: number;
+  at: number;
+  scope: Promise<Scope>;
+}
+const liveScopes = new Map<number, LiveScope>();
 
 /**
  * The caller of one request or one WebSocket connection: anonymous, a person (from a signed token)
@@ -183,19 +196,22 @@ export class Viewer {
     return (this.scopePromise ??= this.loadScope());
   }
 
-  private scopeEpoch = -1;
-  private scopeAt = 0;
-
-  /** The scope as it is now, for long-lived callers (subscriptions): re-read after any change. */
+  /** The scope as it is now, for long-lived callers (subscriptions); shared by every viewer of the same person. */
   async currentScope(em?: EntityManager): Promise<Scope> {
     if (this.kind !== 'person') return EMPTY_SCOPE;
-    if (this.scopeEpoch !== accessEpoch || Date.now() - this.scopeAt > SCOPE_MAX_AGE_MS || !this.scopePromise) {
-      this.scopeEpoch = accessEpoch;
-      this.scopeAt = Date.now();
-      this.peoplePromise = undefined;
-      this.scopePromise = this.loadScope(em);
+    const id = this.personId!;
+    let live = liveScopes.get(id);
+    if (!live || live.epoch !== accessEpoch || Date.now() - live.at > SCOPE_MAX_AGE_MS) {
+      live = { epoch: accessEpoch, at: Date.now(), scope: this.loadScope(em) };
+      liveScopes.set(id, live);
+      // A failed read must not stick: the next event tries again.
+      live.scope.catch(() => liveScopes.delete(id));
     }
-    return this.scopePromise;
+    if (this.scopePromise !== live.scope) {
+      this.scopePromise = live.scope;
+      this.peoplePromise = undefined;
+    }
+    return live.scope;
   }
 
   async isAdmin(): Promise<boolean> {

@@ -4,7 +4,7 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { recordAudit } from '../auth/audit';
 import { mayChange } from '../auth/policy';
 import { currentMutation } from '../auth/request-scope';
-import { bumpAccessEpoch } from '../auth/viewer';
+import { ACCESS_CHANGED, ACCESS_CHANNEL, bumpAccessEpoch } from '../auth/viewer';
 import { logger } from '../logger';
 import type { Context } from '../server/context';
 import { CONSTRAINT_ERRORS } from './constraints';
@@ -76,9 +76,11 @@ export async function mutate<T extends object>(
         }
         await recordAudit(em as EntityManager, audit);
       }
+      // Who sees what may have changed (a seat, a post, a membership): tell every instance, at commit,
+      // so live subscriptions re-read their scope (auth/viewer.ts); a rollback tells no one.
+      await (em as EntityManager).getConnection().execute(`select pg_notify('${ACCESS_CHANNEL}', '${ACCESS_CHANGED}')`);
       return done;
     });
-    // Who sees what may have changed (a seat, a post, a membership): live subscriptions re-read their scope.
     bumpAccessEpoch();
     return { ...result, userErrors: [] };
   } catch (error) {
