@@ -1,6 +1,7 @@
-import { IsEmail, IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
+import { IsOptional, Length, ValidateNested } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { DateScalar } from '../core/scalars';
+import { PersonCreateInput } from '../people/people.inputs';
 import { AppointingBody, GovernanceRole, GoverningBodyKind } from './governance.enums';
 
 @InputType({ description: 'A new governing body. Which of schoolId and groupId to give follows from its kind.' })
@@ -19,23 +20,6 @@ export class GoverningBodyCreateInput {
   groupId?: string;
 }
 
-@InputType({ description: 'A person to create while appointing them.' })
-export class NewPersonInput {
-  @Field({ description: 'Full name (1 to 255 characters).' })
-  @Length(1, 255, { message: 'must be 1 to 255 characters long.' })
-  fullName!: string;
-
-  @Field({ nullable: true, description: 'Email address.' })
-  @IsOptional()
-  @IsEmail({}, { message: 'must be an email address.' })
-  email?: string;
-
-  @Field({ nullable: true, description: 'Telephone number.' })
-  @IsOptional()
-  @MaxLength(40, { message: 'must be at most 40 characters long.' })
-  phone?: string;
-}
-
 @InputType({ description: 'Appoints a governor: an existing person (personId) or a new one (person), not both.' })
 export class GoverningBodyAppointGovernorInput {
   @Field(() => ID, { description: 'The governing body.' })
@@ -44,10 +28,10 @@ export class GoverningBodyAppointGovernorInput {
   @Field(() => ID, { nullable: true, description: 'An existing person.' })
   personId?: string;
 
-  @Field(() => NewPersonInput, { nullable: true, description: 'A new person, created with the appointment.' })
+  @Field(() => PersonCreateInput, { nullable: true, description: 'A new person, created with the appointment.' })
   @IsOptional()
   @ValidateNested()
-  person?: NewPersonInput;
+  person?: PersonCreateInput;
 
   @Field(() => GovernanceRole, { description: 'Role on the body.' })
   role!: GovernanceRole;

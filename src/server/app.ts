@@ -52,6 +52,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     introspection: !options.production,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // Stack traces belong in the logs, not in responses, in every environment.
+    includeStacktraceInErrorResponses: false,
     // Depth, cost, aliases, directives and tokens (auth/limits.ts); no explorer or landing page in production.
     validationRules: limits.validationRules,
     plugins: [
