@@ -91,6 +91,11 @@ describe('WebSocket guards', () => {
     });
   }
 
+  it('closes a socket that never sends connection_init with 4408 (after the 3 s wait)', async () => {
+    const { closed } = await rawSocket(app.url);
+    expect(await closed).toBe(4408);
+  });
+
   it('refuses a subscribe before connection_init with 4401', async () => {
     const { socket, closed } = await rawSocket(app.url);
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { alertRaised { cursor } }' } }));
