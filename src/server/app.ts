@@ -39,6 +39,13 @@ export interface ServerOptions {
   auth?: AuthConfig;
 }
 
+/**
+ * Bound on a request body. Queries are tiny; the largest legitimate body is a year's data drop sent
+ * with measuresRecordBulk: 5 MB carries about 60,000 values (6,000 schools x 10 metrics). England-sized
+ * drops go through `trellis evidence measures-csv`.
+ */
+export const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
+
 /** HTTP and WebSocket (graphql-ws subscriptions) on one port and path: /graphql. */
 export async function startServer(options: ServerOptions): Promise<TrellisServer> {
   const schema = await trellisSchema();
@@ -83,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const context = (viewer?: Viewer) => createContext(options.orm.em, { alertFeed, viewer });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: MAX_REQUEST_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req }) => context(await authenticate(options.orm.em, auth, req.headers.authorization)),
     }),
