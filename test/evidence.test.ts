@@ -387,6 +387,17 @@ describe('importers', () => {
     ]);
     expect(report).toMatchObject({ created: 2, skipped: 3 });
   });
+
+  it('skips a measures CSV line with too many or too few fields, naming its line', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'drop-')), 'drop.csv');
+    fs.writeFileSync(
+      file,
+      ['urn,metric,academic_year,value,source', '115851,attendance_pct,2020/21,95,x,extra', '115851,attendance_pct,2020/21', ''].join('\n'),
+    );
+    const report = await importMeasuresCsv(app.orm.em.fork(), file);
+    expect(report.problems.map((problem) => problem.line)).toEqual([2, 3]);
+    expect(report).toMatchObject({ created: 0, skipped: 2 });
+  });
 });
 
 describe('School evidence fields', () => {

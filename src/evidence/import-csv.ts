@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { CsvOptions, readCsv as readCsvStream } from '../imports/csv';
 
 /**
  * What an evidence import did. `created`, `updated` and `unchanged` count the records written
@@ -14,48 +13,25 @@ export interface EvidenceImportReport {
   problems: { line: number; reason: string }[];
 }
 
-export interface CsvRow {
-  line: number;
-  values: Record<string, string>;
-  /** Columns the row had, against the header's count: short rows are legal in DfE files, long ones are not. */
-  width: number;
-}
-
 export interface CsvFile {
   header: string[];
-  rows: CsvRow[];
-  /** Records csv-parse could not read (e.g. an unclosed quote), with their line. */
+  /** Rows keyed by header name; a field the row lacks reads as ''. */
+  rows: { line: number; values: Record<string, string> }[];
+  /** Records the parser refused (unbalanced quotes, a wrong number of fields), with their line. */
   broken: { line: number; reason: string }[];
 }
 
-/** DfE and GIAS files are UTF-8 (often with a byte-order mark) or, in older extracts, Windows-1252. */
-function decode(buffer: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-  } catch {
-    return buffer.toString('latin1');
-  }
-}
-
-export function readCsv(file: string): CsvFile {
+/**
+ * Reads a whole file through the importers' CSV reader (src/imports/csv.ts: csv-parse, BOM, UTF-8 or
+ * Windows-1252). Evidence imports check every row before writing any, so they hold the rows in memory.
+ */
+export async function readCsv(file: string, options: CsvOptions = {}): Promise<CsvFile> {
   const broken: CsvFile['broken'] = [];
-  const records = parse(decode(fs.readFileSync(file)), {
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    on_skip: (error: { lines?: number; message: string } | undefined) => {
-      if (error) broken.push({ line: error.lines ?? 0, reason: `unreadable CSV: ${error.message}` });
-    },
-  }) as unknown as { record: string[]; info: { lines: number } }[];
-  const [first, ...rest] = records;
-  const header = (first?.record ?? []).map((column) => column.trim());
-  const rows = rest.map(({ record, info }) => ({
-    line: info.lines,
-    width: record.length,
-    values: Object.fromEntries(header.map((column, i) => [column, record[i] ?? ''])),
-  }));
+  const reader = readCsvStream(file, (problem) => broken.push({ line: problem.line, reason: problem.reason }), options);
+  const rows: CsvFile['rows'] = [];
+  for await (const { line, values } of reader.rows) rows.push({ line, values });
+  const header = reader.columns();
+  for (const row of rows) for (const column of header) row.values[column] ??= '';
   return { header, rows, broken };
 }
 

@@ -51,7 +51,7 @@ export function readKs2Value(text: string | undefined): Cell {
  * set-based, and announced as one `measures.recorded` event.
  */
 export async function importKs2(em: EntityManager, file: string, academicYear = '2017/18'): Promise<EvidenceImportReport> {
-  const csv = readCsv(file);
+  const csv = await readCsv(file, { missingTrailingFields: true });
   requireColumns(csv, ['RECTYPE', 'URN', 'PTRWM_EXP', 'READPROG', 'WRITPROG', 'MATPROG']);
   const report = emptyReport();
   for (const broken of csv.broken) skip(report, broken.line, broken.reason);
@@ -62,10 +62,6 @@ export async function importKs2(em: EntityManager, file: string, academicYear = 
     const kind = row.values.RECTYPE?.trim();
     if (!SCHOOL_RECORDS.has(kind)) {
       skip(report, row.line, `not a school: RECTYPE ${kind || '(empty)'}${RECORD_KINDS[kind] ? ` (${RECORD_KINDS[kind]})` : ''}`);
-      continue;
-    }
-    if (row.width > csv.header.length) {
-      skip(report, row.line, `malformed: ${row.width} columns where the header has ${csv.header.length}`);
       continue;
     }
     const urn = readUrn(row.values.URN);

@@ -17,18 +17,14 @@ const metricByName = new Map<string, string>(
  * skipped; the rest are written set-based in one transaction and announced as one event.
  */
 export async function importMeasuresCsv(em: EntityManager, file: string): Promise<EvidenceImportReport> {
-  const csv = readCsv(file);
+  const csv = await readCsv(file);
   requireColumns(csv, ['urn', 'metric', 'academic_year', 'value', 'source']);
   const report = emptyReport();
   for (const broken of csv.broken) skip(report, broken.line, broken.reason);
   const items: MeasureItem[] = [];
   const lineOf: number[] = [];
   const sources: string[] = [];
-  for (const { line, values, width } of csv.rows) {
-    if (width !== csv.header.length) {
-      skip(report, line, `malformed: ${width} columns where the header has ${csv.header.length}`);
-      continue;
-    }
+  for (const { line, values } of csv.rows) {
     const urn = readUrn(values.urn);
     const valueText = values.value.trim();
     const source = values.source.trim();

@@ -30,7 +30,9 @@ export function readGiasDate(text: string): string | undefined {
  * inspections (one per school and date: a re-import updates in place). Schools must already exist.
  */
 export async function importOfstedFromGias(em: EntityManager, file: string): Promise<EvidenceImportReport> {
-  const csv = readCsv(file);
+  // GIAS writes several linked establishments into its last column unquoted, so such rows run past
+  // the header; the columns read here all come before it.
+  const csv = await readCsv(file, { trailingFieldsBeyondHeader: true });
   requireColumns(csv, ['URN', 'OfstedRating (name)', 'OfstedLastInsp']);
   const report = emptyReport();
   for (const broken of csv.broken) skip(report, broken.line, broken.reason);
@@ -38,13 +40,6 @@ export async function importOfstedFromGias(em: EntityManager, file: string): Pro
   const wanted: { line: number; urn: number; inspectedOn: string; grade: OfstedGrade; category?: CategoryOfConcern }[] = [];
   const seen = new Map<number, number>();
   for (const row of csv.rows) {
-    // GIAS writes several linked establishments into its last column unquoted, so such rows run past
-    // the header; the columns read here all come before it.
-    const spills = csv.header[csv.header.length - 1] === 'Linked establishments' && row.width > csv.header.length;
-    if (row.width !== csv.header.length && !spills) {
-      skip(report, row.line, `malformed: ${row.width} columns where the header has ${csv.header.length}`);
-      continue;
-    }
     const urn = readUrn(row.values.URN);
     if (urn === undefined) {
       skip(report, row.line, `malformed: URN '${row.values.URN}' is not a URN`);

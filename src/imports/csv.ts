@@ -53,6 +53,11 @@ export interface CsvOptions {
    * links into unheaded fields after it, while every headed field stays in place.
    */
   trailingFieldsBeyondHeader?: boolean;
+  /**
+   * Accept records with fewer fields than the header, the missing ones empty. DfE performance tables
+   * need it: some rows stop before the last columns.
+   */
+  missingTrailingFields?: boolean;
 }
 
 export interface CsvReader {
@@ -80,6 +85,7 @@ export function readCsv(source: CsvSource, onMalformed: (problem: ImportProblem)
     },
     skip_empty_lines: true,
     relax_column_count_more: options.trailingFieldsBeyondHeader ?? false,
+    relax_column_count_less: options.missingTrailingFields ?? false,
     info: true,
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
