@@ -1,3 +1,4 @@
+import { currentMembership, servingPost, sittingGovernor } from '../core/current';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Person } from '../people/person.entity';
 import { alertFromRow, EVENT_COLUMNS, EventRow, eventFromRow, AlertEvent } from './alert-event';
@@ -100,11 +101,6 @@ export interface RecipientRow {
   via: string;
 }
 
-const serving = (p: string) => `${p}.started_on <= current_date and (${p}.ended_on is null or ${p}.ended_on > current_date)`;
-const current = (m: string) => `${m}.joined_on <= current_date and (${m}.left_on is null or ${m}.left_on > current_date)`;
-const governing = (g: string) =>
-  `(${g}.ended_on is null or ${g}.ended_on > current_date) and ${g}.term_started_on <= current_date and (${g}.term_ends_on is null or ${g}.term_ends_on >= current_date)`;
-
 /**
  * Who must know of an alert at a school, derived from the graph as it stands: the governors of the
  * bodies that govern it (its own or its local committee; its federation's; its trust's board), the
@@ -115,36 +111,36 @@ export async function recipientsOf(em: EntityManager, schoolIds: number[]): Prom
   if (schoolIds.length === 0) return [];
   return em.execute(
     `with s as (select distinct (jsonb_array_elements_text(?::jsonb))::int as school_id),
-     groups as (select s.school_id, m.group_id from s join membership m on m.school_id = s.school_id and ${current('m')}),
+     groups as (select s.school_id, m.group_id from s join membership m on m.school_id = s.school_id and ${currentMembership('m')}),
      found as (
        select s.school_id, g.person_id, 'governor' as reason, b.name as via
-       from s join governing_body b on b.school_id = s.school_id join governorship g on g.governing_body_id = b.id and ${governing('g')}
+       from s join governing_body b on b.school_id = s.school_id join governorship g on g.governing_body_id = b.id and ${sittingGovernor('g')}
        union all
        select gr.school_id, g.person_id, 'governor', b.name
        from groups gr join governing_body b on b.group_id = gr.group_id and b.kind in ('federation', 'trust_board')
-       join governorship g on g.governing_body_id = b.id and ${governing('g')}
+       join governorship g on g.governing_body_id = b.id and ${sittingGovernor('g')}
        union all
        select gr.school_id, p.person_id, 'executive_leader', sg.name
        from groups gr join school_group sg on sg.id = gr.group_id
-       join post p on p.group_id = gr.group_id and p.role in ('executive_head', 'ceo') and ${serving('p')}
+       join post p on p.group_id = gr.group_id and p.role in ('executive_head', 'ceo') and ${servingPost('p')}
        union all
        select gr.school_id, p.person_id, 'executive_leader', sc.name
-       from groups gr join membership m2 on m2.group_id = gr.group_id and ${current('m2')}
-       join post p on p.school_id = m2.school_id and p.role in ('executive_head', 'ceo') and ${serving('p')}
+       from groups gr join membership m2 on m2.group_id = gr.group_id and ${currentMembership('m2')}
+       join post p on p.school_id = m2.school_id and p.role in ('executive_head', 'ceo') and ${servingPost('p')}
        join school sc on sc.id = p.school_id
        union all
        select s.school_id, p.person_id, 'executive_leader', sc.name
-       from s join post p on p.school_id = s.school_id and p.role in ('executive_head', 'ceo') and ${serving('p')}
+       from s join post p on p.school_id = s.school_id and p.role in ('executive_head', 'ceo') and ${servingPost('p')}
        join school sc on sc.id = p.school_id
        union all
        select gr.school_id, p.person_id, 'partner_review_lead', sc.name
-       from groups gr join membership m2 on m2.group_id = gr.group_id and m2.school_id <> gr.school_id and ${current('m2')}
-       join post p on p.school_id = m2.school_id and p.role = 'peer_review_lead' and ${serving('p')}
+       from groups gr join membership m2 on m2.group_id = gr.group_id and m2.school_id <> gr.school_id and ${currentMembership('m2')}
+       join post p on p.school_id = m2.school_id and p.role = 'peer_review_lead' and ${servingPost('p')}
        join school sc on sc.id = p.school_id
        union all
        select gr.school_id, p.person_id, 'partner_review_lead', sg.name
        from groups gr join school_group sg on sg.id = gr.group_id
-       join post p on p.group_id = gr.group_id and p.role = 'peer_review_lead' and ${serving('p')})
+       join post p on p.group_id = gr.group_id and p.role = 'peer_review_lead' and ${servingPost('p')})
      select school_id, person_id, reason, string_agg(distinct via, '; ' order by via) as via
      from found group by school_id, person_id, reason order by school_id, reason, person_id`,
     [JSON.stringify(schoolIds)],

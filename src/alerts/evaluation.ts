@@ -1,3 +1,4 @@
+import { currentMembership, sittingGovernor } from '../core/current';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEvent, onDomainEvent } from '../core/domain-events';
 import { TriggerRuleKind } from './alert.enums';
@@ -32,8 +33,6 @@ export const TIME_BASED_KINDS: TriggerRuleKind[] = [
   TriggerRuleKind.GOVERNOR_TERMS_ENDING,
 ];
 
-/** A membership in force today: [joined_on, left_on). */
-const current = (m: string) => `${m}.joined_on <= current_date and (${m}.left_on is null or ${m}.left_on > current_date)`;
 const months = `make_interval(months => (r.p->>'months')::int)`;
 const RULE_COLUMNS = 'r.rule_id, r.school_id, r.severity, r.p, r.name, r.kind';
 
@@ -43,7 +42,7 @@ const SCHOOL_BODIES = `school_bodies as (
     from target t join governing_body b on b.school_id = t.school_id and b.kind in ('school', 'local_committee')
     union
     select t.school_id, b.id, b.name, b.kind
-    from target t join membership m on m.school_id = t.school_id and ${current('m')}
+    from target t join membership m on m.school_id = t.school_id and ${currentMembership('m')}
     join governing_body b on b.group_id = m.group_id and b.kind = 'federation')`;
 
 /** The latest inspection of each target school, with its grade (Estyn has none overall: its worst judgement). */
@@ -150,8 +149,7 @@ const MATCHES: Record<TriggerRuleKind, string> = {
   [TriggerRuleKind.GOVERNANCE_VACANCIES]: `${SCHOOL_BODIES},
     counts as (
       select bo.*, (select count(*) from governorship g where g.governing_body_id = bo.body_id
-        and (g.ended_on is null or g.ended_on > current_date) and g.term_started_on <= current_date
-        and (g.term_ends_on is null or g.term_ends_on >= current_date))::int as serving
+        and ${sittingGovernor('g')})::int as serving
       from school_bodies bo),
     matches as (
       select ${RULE_COLUMNS}, jsonb_build_object('minGovernors', (r.p->>'minGovernors')::int, 'bodies', jsonb_agg(jsonb_build_object(
@@ -197,10 +195,10 @@ function rulesFor(scope: EvaluationScope): { sql: string; params: unknown[] } {
       from trigger_rule r cross join target t
       where r.kind = ? and r.enabled and r.group_id is null${extra}
         and not exists (select 1 from trigger_rule o join membership m on m.group_id = o.group_id
-          where o.overrides_rule_id = r.id and m.school_id = t.school_id and ${current('m')})
+          where o.overrides_rule_id = r.id and m.school_id = t.school_id and ${currentMembership('m')})
       union all
       select r.id, m.school_id, r.severity, r.parameters, r.name, r.kind
-      from trigger_rule r join membership m on m.group_id = r.group_id and ${current('m')}
+      from trigger_rule r join membership m on m.group_id = r.group_id and ${currentMembership('m')}
       join target t on t.school_id = m.school_id
       where r.kind = ? and r.enabled and r.group_id is not null${extra})`;
   return { sql, params: [...params, 'KIND', ...filterParams, 'KIND', ...filterParams] };
@@ -216,7 +214,7 @@ export async function evaluateKind(em: EntityManager, kind: TriggerRuleKind, sco
       insert into alert (rule_id, school_id, severity, evidence, group_ids)
       select m.rule_id, m.school_id, m.severity,
         m.evidence || jsonb_build_object('rule', jsonb_build_object('id', m.rule_id, 'kind', m.kind, 'name', m.name, 'severity', m.severity, 'parameters', m.p)),
-        coalesce((select array_agg(g.group_id order by g.group_id) from membership g where g.school_id = m.school_id and ${current('g')}), '{}')
+        coalesce((select array_agg(g.group_id order by g.group_id) from membership g where g.school_id = m.school_id and ${currentMembership('g')}), '{}')
       from matches m
       on conflict (rule_id, school_id) where status <> 'resolved' do nothing
       returning id, school_id, severity, group_ids),
@@ -260,7 +258,7 @@ async function schoolsGovernedBy(em: EntityManager, governingBodyId: number): Pr
   const rows: { school_id: number }[] = await em.execute(
     `select b.school_id from governing_body b where b.id = ? and b.school_id is not null
      union
-     select m.school_id from governing_body b join membership m on m.group_id = b.group_id and ${current('m')}
+     select m.school_id from governing_body b join membership m on m.group_id = b.group_id and ${currentMembership('m')}
      where b.id = ? and b.kind in ('federation', 'trust_board')`,
     [governingBodyId, governingBodyId],
   );

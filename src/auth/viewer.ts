@@ -1,3 +1,4 @@
+import { servingPost, sittingGovernor } from '../core/current';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** What a partner app's API key may do. Public facts need no scope; everything else names one. */
@@ -59,9 +60,8 @@ export interface ApiKeyIdentity {
 /** A SQL array literal for `?::int[]`: knex would expand a JS array into a list of parameters. */
 export const intArray = (ids: Iterable<number>): string => `{${[...ids].join(',')}}`;
 
-const CURRENT_SEAT = `g.term_started_on <= current_date and (g.ended_on is null or g.ended_on > current_date)
-  and (g.term_ends_on is null or g.term_ends_on >= current_date)`;
-const CURRENT_POST = `p.started_on <= current_date and (p.ended_on is null or p.ended_on > current_date)`;
+const CURRENT_SEAT = sittingGovernor('g');
+const CURRENT_POST = servingPost('p');
 
 /** One statement computes a person's whole scope. */
 const SCOPE_SQL = `with
@@ -149,8 +149,8 @@ const liveScopes = new Map<number, LiveScope>();
 /**
  * The caller of one request or one WebSocket connection: anonymous, a person (from a signed token)
  * or a partner app (an API key). Its scope is computed lazily, once, by one SQL statement; a
- * subscription asks for a fresh copy per event (`refreshed()`), so a governor whose term ends stops
- * receiving at the next event.
+ * subscription checks each event against `currentScope()`, shared per person and dropped when access
+ * changes, so a governor whose term ends stops receiving at the next event.
  */
 export class Viewer {
   private scopePromise?: Promise<Scope>;
