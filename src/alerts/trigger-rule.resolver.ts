@@ -4,9 +4,10 @@ import { byId } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
-import { check, mutate, UserError } from '../core/user-errors';
+import { mutate } from '../core/mutation';
+import { check, UserError } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { TriggerRule, TriggerRuleChange } from './trigger-rule.entity';
 import {
   TriggerRuleCreateInput,

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { fail, loadByGlobalId, UserErrorCode, userError, UserInputFailure, UserError } from '../core/user-errors';
+import { loadByGlobalId } from '../core/mutation';
+import { fail, UserErrorCode, userError, UserInputFailure, UserError } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { TriggerRuleChangeAction, TriggerRuleKind } from './alert.enums';
 import { evaluate } from './evaluation';

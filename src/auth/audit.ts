@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Args, Arg, Authorized, Ctx, Field, ID, InputType, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { connectionOf, ConnectionType, EdgeType, encodeCursor, PageArgs, readPage } from '../core/pagination';
 import { toGlobalId } from '../core/node';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { Access } from './auth-checker';
 import type { MutationScope } from './request-scope';
 

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { AppScope, Viewer } from './viewer';
 
 /**

@@ -1,4 +1,4 @@
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { signInRequired, forbidden } from './auth-checker';
 import { maySee } from './policy';
 import { AppScope } from './viewer';

@@ -1,7 +1,7 @@
 import type { EntityClass, EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { rowFilter, visibleRows } from '../auth/policy';
-import type { Context } from '../server/context';
+import type { Context } from './context';
 import { encodeCursor, Page } from './pagination';
 
 interface WithId {

@@ -1,6 +1,6 @@
 import type { EntityClass } from '@mikro-orm/postgresql';
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import type { Context } from '../server/context';
+import type { Context } from './context';
 import { byId } from './loaders';
 import { badInput } from './pagination';
 import { fromGlobalId, Node } from './node';

@@ -1,14 +1,5 @@
-import type { EntityClass, EntityManager } from '@mikro-orm/postgresql';
 import { validate, ValidationError } from 'class-validator';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { recordAudit } from '../auth/audit';
-import { mayChange } from '../auth/policy';
-import { currentMutation } from '../auth/request-scope';
-import { ACCESS_CHANGED, ACCESS_CHANNEL, bumpAccessEpoch } from '../auth/viewer';
-import { logger } from '../logger';
-import type { Context } from '../server/context';
-import { CONSTRAINT_ERRORS } from './constraints';
-import { fromGlobalId } from './node';
 
 export enum UserErrorCode {
   INVALID = 'invalid',
@@ -55,52 +46,6 @@ export function fail(field: string[], message: string, code = UserErrorCode.INVA
   throw new UserInputFailure([userError(field, message, code)]);
 }
 
-/**
- * Runs a mutation in one transaction. A UserInputFailure or a broken database constraint rolls
- * everything back and comes out as `userErrors`; anything else is a server error.
- * The audit row (who, which mutation, when, the IDs it named and returned) is written in the same
- * transaction, so it exists exactly when the change does.
- */
-export async function mutate<T extends object>(
-  ctx: Context,
-  work: (em: EntityManager) => Promise<T>,
-): Promise<Partial<T> & { userErrors: UserError[] }> {
-  try {
-    const audit = currentMutation();
-    const result = await ctx.em.transactional(async (em) => {
-      const done = await work(em as EntityManager);
-      if (audit) {
-        for (const value of Object.values(done)) {
-          const nodeId = (value as { nodeId?: unknown } | null)?.nodeId;
-          if (typeof nodeId === 'string') audit.touched.add(nodeId);
-        }
-        await recordAudit(em as EntityManager, audit);
-      }
-      // Who sees what may have changed (a seat, a post, a membership): tell every instance, at commit,
-      // so live subscriptions re-read their scope (auth/viewer.ts); a rollback tells no one.
-      await (em as EntityManager).getConnection().execute(`select pg_notify('${ACCESS_CHANNEL}', '${ACCESS_CHANGED}')`);
-      return done;
-    });
-    bumpAccessEpoch();
-    return { ...result, userErrors: [] };
-  } catch (error) {
-    ctx.em.clear();
-    if (error instanceof UserInputFailure) return { userErrors: error.userErrors } as Partial<T> & { userErrors: UserError[] };
-    const known = constraintError(error);
-    if (known) return { userErrors: [known] } as Partial<T> & { userErrors: UserError[] };
-    logger.error({ err: error }, 'mutation failed');
-    throw error;
-  }
-}
-
-function constraintError(error: unknown): UserError | undefined {
-  const constraint = (error as { constraint?: string }).constraint;
-  if (!constraint) return undefined;
-  const known = CONSTRAINT_ERRORS[constraint];
-  if (!known) return undefined;
-  return userError(known.field, known.message, UserErrorCode.CONFLICT);
-}
-
 /** Checks an input object's class-validator rules; each failure names its field path. */
 export async function check(input: object, path: string[] = ['input']): Promise<void> {
   const errors = await validate(input, { forbidUnknownValues: false });
@@ -111,32 +56,6 @@ function flatten(error: ValidationError, path: string[]): UserError[] {
   const field = [...path, error.property];
   const own = Object.values(error.constraints ?? {}).map((message) => userError(field, message));
   return [...own, ...(error.children ?? []).flatMap((child) => flatten(child, field))];
-}
-
-/**
- * Loads the entity a global ID names, or fails naming the input field. Inside a mutation this is
- * where the caller's right to change (or name) each object is checked (auth/policy.ts): one they may
- * not read is reported as not found, one they may read but not change as not allowed.
- */
-export async function loadByGlobalId<T extends object>(
-  em: EntityManager,
-  entity: EntityClass<T>,
-  globalId: string,
-  field: string[],
-): Promise<T> {
-  const parsed = fromGlobalId(globalId);
-  if (!parsed || parsed.typeName !== entity.name) fail(field, `is not the ID of a ${entity.name}.`, UserErrorCode.INVALID);
-  const found = await em.findOne(entity, { id: parsed.id } as never);
-  if (!found) fail(field, `no ${entity.name} has this ID.`, UserErrorCode.NOT_FOUND);
-  const mutation = currentMutation();
-  if (mutation) {
-    const verdict = await mayChange(mutation.viewer, entity.name, found, field);
-    if (verdict === 'hidden') fail(field, `no ${entity.name} has this ID.`, UserErrorCode.NOT_FOUND);
-    if (verdict === 'forbidden')
-      fail(field, `you may not change this ${entity.name}: it is outside what you govern, lead or oversee.`, UserErrorCode.NOT_ALLOWED);
-    mutation.touched.add(globalId);
-  }
-  return found as T;
 }
 
 /** Checks that `later` is not before `earlier` (dates as YYYY-MM-DD strings compare as text). */

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { listsByParent, selectByParent } from '../core/loaders';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { OutcomeMetric } from './evidence.enums';
 import { Inspection, InspectionJudgement } from './inspection.entity';
 import { OutcomeMeasure } from './outcome-measure.entity';

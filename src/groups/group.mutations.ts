@@ -2,10 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Access } from '../auth/auth-checker';
 import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { publish } from '../core/domain-events';
-import { check, fail, loadByGlobalId, mutate, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
+import { loadByGlobalId, mutate } from '../core/mutation';
+import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { School } from '../schools/school.entity';
 import { SchoolStatus } from '../schools/school.enums';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { Group, GroupLink, Membership, StrategicObjective } from './group.entity';
 import { GroupStatus } from './group.enums';
 import {

@@ -5,7 +5,7 @@ import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
 import { DateScalar } from '../core/scalars';
 import { School } from '../schools/school.entity';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { Group, GroupLink, Membership, StrategicObjective } from './group.entity';
 import { GroupKind, MembershipRole } from './group.enums';
 import { GroupFilter } from './group.inputs';

@@ -4,12 +4,13 @@ import { byId, childConnection, childPages, ChildList, listsByParent, selectByPa
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
-import { check, fail, loadByGlobalId, mutate, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
+import { loadByGlobalId, mutate } from '../core/mutation';
+import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { GroupStatus } from '../groups/group.enums';
 import { School } from '../schools/school.entity';
 import { SchoolStatus } from '../schools/school.enums';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { Person, Post } from './person.entity';
 import { PersonAssignPostInput, PersonCreateInput, PostEndInput } from './people.inputs';
 

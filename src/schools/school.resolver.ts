@@ -5,7 +5,7 @@ import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, PageArgs, readPage } from '../core/pagination';
 import { DateScalar } from '../core/scalars';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { School, SchoolLink } from './school.entity';
 import { SchoolLinkReason } from './school.enums';
 import { SchoolFilter } from './school.inputs';

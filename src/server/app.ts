@@ -17,7 +17,7 @@ import type { Viewer } from '../auth/viewer';
 import { AuthConfig, loadAuthConfig } from '../config';
 import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
-import { Context, createContext } from './context';
+import { Context, createContext } from '../core/context';
 import { trellisSchema } from './schema';
 
 export interface TrellisServer {

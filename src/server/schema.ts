@@ -7,7 +7,7 @@ import { buildSchema, MiddlewareFn, NonEmptyArray } from 'type-graphql';
 import { AuditResolver } from '../auth/audit';
 import { authChecker } from '../auth/auth-checker';
 import { mutationScope } from '../auth/request-scope';
-import type { Context } from './context';
+import type { Context } from '../core/context';
 import { projectRoot } from '../config';
 import { AlertResolver } from '../alerts/alert.resolver';
 import { TriggerRuleChangeResolver, TriggerRuleResolver } from '../alerts/trigger-rule.resolver';

@@ -4,10 +4,11 @@ import { publish } from '../core/domain-events';
 import { byId, childConnection, childPages, ChildList } from '../core/loaders';
 import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
-import { check, fail, loadByGlobalId, mutate, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
+import { loadByGlobalId, mutate } from '../core/mutation';
+import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { School } from '../schools/school.entity';
-import type { Context } from '../server/context';
+import type { Context } from '../core/context';
 import { SupportLink } from './support-link.entity';
 import { SupportLinkCreateInput, SupportLinkRecordDeliveryInput } from './support.inputs';
 
