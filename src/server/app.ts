@@ -12,12 +12,13 @@ import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { authenticate } from '../auth/authenticate';
-import { apolloLimits, validateWithLimits } from '../auth/limits';
+import { apolloLimits, prepareWsOperation } from '../auth/limits';
 import type { Viewer } from '../auth/viewer';
 import { AuthConfig, loadAuthConfig } from '../config';
 import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
+import { httpProtocol, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
 import { trellisSchema } from './schema';
 
 export interface TrellisServer {
@@ -63,9 +64,11 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     includeStacktraceInErrorResponses: false,
     // Depth, cost, aliases, directives and tokens (auth/limits.ts); no explorer or landing page in production.
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ...limits.plugins,
+      requestErrorStatusPlugin(),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
     formatError: (formatted, error) => {
@@ -90,10 +93,12 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const context = (viewer?: Viewer) => createContext(options.orm.em, { alertFeed, viewer });
   app.use(
     '/graphql',
-    express.json({ limit: MAX_REQUEST_BYTES }),
+    // Bad bodies, content types and text answer GraphQL-shaped 4xx errors (protocol-errors.ts).
+    ...httpProtocol(MAX_REQUEST_BYTES),
     expressMiddleware(apollo, {
       context: async ({ req }) => context(await authenticate(options.orm.em, auth, req.headers.authorization)),
     }),
+    protocolErrorHandler,
   );
   // Subscriptions: graphql-ws on the same port and path as HTTP.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
@@ -102,7 +107,6 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     {
       schema,
       connectionInitWaitTimeout: 3_000,
-      validate: validateWithLimits,
       // A wrong credential, or none where the server requires one: the socket closes with 4403 Forbidden.
       onConnect: async (ctx) => {
         try {
@@ -117,7 +121,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
           return false;
         }
       },
-      onSubscribe: (ctx, id) => {
+      onSubscribe: (ctx, id, payload) => {
         const operations = (ctx.extra.operations ??= new Set());
         if (operations.size >= auth.maxSubscriptionsPerConnection) {
           return [
@@ -127,6 +131,10 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
           ];
         }
         operations.add(id);
+        // The same text check, token limit and validation rules as on HTTP.
+        const prepared = prepareWsOperation(schema, payload);
+        if (Array.isArray(prepared)) operations.delete(id);
+        return prepared;
       },
       onComplete: (ctx, id) => {
         ctx.extra.operations?.delete(id);
