@@ -37,7 +37,15 @@ export class AlertFeed {
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly options: { databaseUrl: string; tickMs?: number; pageSize?: number } = { databaseUrl: '' },
+    private readonly options: {
+      databaseUrl: string;
+      tickMs?: number;
+      pageSize?: number;
+      /** Runs after events are read and before they are handed out (sessions re-check credentials). */
+      beforeDelivery?: () => Promise<void>;
+      /** Runs when any instance announces an access change. */
+      onAccessChanged?: () => void;
+    } = { databaseUrl: '' },
   ) {
     this.pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'trellis-alerts' });
     this.pool.on('error', (err) => logger.warn({ err }, 'alert feed pool error'));
@@ -64,8 +72,10 @@ export class AlertFeed {
     const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'trellis-alerts-listen' });
     client.on('notification', (message) => {
       // A mutation on some instance may have changed who sees what: drop cached subscriber scopes.
-      if (message.payload === ACCESS_CHANGED) bumpAccessEpoch();
-      else this.wake(message.payload === 'written');
+      if (message.payload === ACCESS_CHANGED) {
+        bumpAccessEpoch();
+        this.options.onAccessChanged?.();
+      } else this.wake(message.payload === 'written');
     });
     const lost = (err?: Error) => {
       if (this.listener !== client) return;
@@ -141,6 +151,8 @@ export class AlertFeed {
       );
       if (rows.length === 0) return;
       const events = await this.hydrate(rows);
+      // Credentials are read after the events: one revoked before an event committed is seen here.
+      await this.options.beforeDelivery?.();
       this.position = events[events.length - 1].position;
       for (const subscriber of this.subscribers) subscriber.offer(events);
       this.onDelivered?.(events);
@@ -197,6 +209,7 @@ export class AlertFeed {
         if (subscriber.done) return;
         if (rows.length === 0) break;
         const events = await this.hydrate(rows);
+        await this.options.beforeDelivery?.();
         for (const event of events) subscriber.push(event);
         cursor = events[events.length - 1].position;
         if (rows.length < 500) break;

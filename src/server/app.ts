@@ -11,8 +11,9 @@ import { AlertFeed } from '../alerts/alert-feed';
 import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { authenticate } from '../auth/authenticate';
+import { authenticate, authenticateCredential } from '../auth/authenticate';
 import { apolloLimits, prepareWsOperation } from '../auth/limits';
+import { Session, SessionRegistry } from '../auth/sessions';
 import type { Viewer } from '../auth/viewer';
 import { AuthConfig, loadAuthConfig } from '../config';
 import { GraphQLError } from 'graphql';
@@ -86,11 +87,18 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  const alertFeed = new AlertFeed(options.orm, { databaseUrl: options.orm.config.get('clientUrl') as string });
+  // WebSocket sessions end when their credentials stop holding, and are re-checked before each delivery (auth/sessions.ts).
+  const sessions = new SessionRegistry(options.orm.em);
+  const alertFeed = new AlertFeed(options.orm, {
+    databaseUrl: options.orm.config.get('clientUrl') as string,
+    beforeDelivery: () => sessions.verify(),
+    onAccessChanged: () => void sessions.verify().catch((err) => logger.warn({ err }, 'session check failed')),
+  });
   await alertFeed.start();
+  sessions.start();
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
   // The caller is read from "Authorization: Bearer ..." on HTTP, and from connection_init's payload on WebSocket.
-  const context = (viewer?: Viewer) => createContext(options.orm.em, { alertFeed, viewer });
+  const context = (viewer?: Viewer, session?: Session) => createContext(options.orm.em, { alertFeed, viewer, session });
   app.use(
     '/graphql',
     // Bad bodies, content types and text answer GraphQL-shaped 4xx errors (protocol-errors.ts).
@@ -102,7 +110,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   );
   // Subscriptions: graphql-ws on the same port and path as HTTP.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
-  type Connection = { viewer?: Viewer; operations?: Set<string> };
+  type Connection = { viewer?: Viewer; session?: Session; operations?: Set<string> };
   const wsCleanup = useServer<Record<string, unknown> | undefined, Connection>(
     {
       schema,
@@ -110,11 +118,13 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
       // A wrong credential, or none where the server requires one: the socket closes with 4403 Forbidden.
       onConnect: async (ctx) => {
         try {
-          ctx.extra.viewer = await authenticate(
+          const { viewer, expiresAt } = await authenticateCredential(
             options.orm.em,
             auth,
             ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization,
           );
+          ctx.extra.viewer = viewer;
+          if (viewer.kind !== 'anonymous') ctx.extra.session = sessions.open(viewer, expiresAt, (code, reason) => ctx.extra.socket.close(code, reason));
           ctx.extra.operations = new Set();
           return true;
         } catch {
@@ -139,8 +149,12 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
       onComplete: (ctx, id) => {
         ctx.extra.operations?.delete(id);
       },
+      onClose: (ctx) => sessions.close(ctx.extra.session),
       // Subscribers sending the same operation share each event's execution (alerts/shared-execution.ts).
-      context: (ctx, _id, payload) => ({ ...context(ctx.extra.viewer), operationKey: operationKey(payload, ctx.extra.viewer) }),
+      context: (ctx, _id, payload) => ({
+        ...context(ctx.extra.viewer, ctx.extra.session),
+        operationKey: operationKey(payload, ctx.extra.viewer),
+      }),
       subscribe: subscribeShared,
     },
     wsServer,
@@ -155,6 +169,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     alertFeed,
     close: async () => {
       stopSweep();
+      sessions.stop();
       await wsCleanup.dispose();
       await alertFeed.close();
       await apollo.stop();
