@@ -2,10 +2,9 @@ import 'reflect-metadata';
 import { AUTH_USAGE, runAuthCommand } from './auth/auth.command';
 import { loadConfig } from './config';
 import { openDatabase } from './database/database';
-import { evidenceCommand, evidenceUsage } from './evidence/import-command';
 import { SEED_USAGE, runSeedCommand } from './demo/command';
 import { loadDemoIfEmpty } from './demo/demo';
-import { IMPORT_USAGE, runImportCommand } from './imports/command';
+import { evidenceAliasCommand, IMPORT_HELP, IMPORT_USAGE, importCommand } from './imports/command';
 import { logger } from './logger';
 import { startServer } from './server/app';
 import { writeSchemaFile } from './server/schema';
@@ -19,8 +18,8 @@ const usage = `trellis <command>
   ${SEED_USAGE}
                      England-size benchmark data (about 24,000 schools), or the demo into an empty database
   ${IMPORT_USAGE}
-                     import a GIAS establishments, school census or GIAS links CSV; prints the report as JSON
-${evidenceUsage}`;
+${IMPORT_HELP}
+`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -56,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'evidence': {
-      process.exitCode = await evidenceCommand(config, rest);
+      process.exitCode = await evidenceAliasCommand(config, rest);
       return;
     }
     case 'apikey':
@@ -78,12 +77,7 @@ async function main(argv: string[]): Promise<void> {
     case 'import': {
       // stdout carries the report as JSON; keep routine logs off it unless asked for.
       if (!process.env.LOG_LEVEL) logger.level = 'warn';
-      const db = await openDatabase(config);
-      try {
-        process.stdout.write(`${JSON.stringify(await runImportCommand(db.orm, rest), null, 2)}\n`);
-      } finally {
-        await db.close();
-      }
+      process.exitCode = await importCommand(config, rest);
       return;
     }
     default:
