@@ -19,12 +19,19 @@ import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
 import { trellisSchema } from './schema';
+import { healthRoutes, HealthState } from './health';
+import { Metrics } from './metrics';
+import { operationLog, operationLogPlugin, WebSocketOperationLog, withOperationRecord } from './operation-log';
+import { listen } from './shutdown';
 
 export interface TrellisServer {
   httpServer: http.Server;
   url: string;
   /** This instance's reader of the alert log, fanning events out to subscriptions. */
   alertFeed: AlertFeed;
+  /** This server's Prometheus metrics (served at /metrics). */
+  metrics: Metrics;
+  /** Stops gracefully: /readyz says draining, no new connections, requests in flight finish, sockets close with 1001. */
   close(): Promise<void>;
 }
 
@@ -37,6 +44,8 @@ export interface ServerOptions {
   sweepIntervalMs?: number;
   /** How callers are authenticated; defaults to the environment's (TRELLIS_JWT_SECRET, TRELLIS_REQUIRE_AUTH, ...). */
   auth?: AuthConfig;
+  /** Also export Node's process metrics (CPU, memory, event loop) at /metrics; the CLI's server does. */
+  processMetrics?: boolean;
 }
 
 /**
@@ -53,6 +62,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const httpServer = http.createServer(app);
 
   const auth = options.auth ?? loadAuthConfig();
+  const metrics = new Metrics({ processMetrics: options.processMetrics });
+  const health: HealthState = { draining: false };
   const limits = apolloLimits(Boolean(options.production));
   const apollo = new ApolloServer<Context>({
     schema,
@@ -65,6 +76,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     validationRules: limits.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      operationLogPlugin(),
       ...limits.plugins,
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
@@ -80,24 +92,37 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   });
   await apollo.start();
 
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+  const alertFeed = new AlertFeed(options.orm, {
+    databaseUrl: options.orm.config.get('clientUrl') as string,
+    observer: metrics.alertObserver(),
   });
-  const alertFeed = new AlertFeed(options.orm, { databaseUrl: options.orm.config.get('clientUrl') as string });
+  healthRoutes(app, { orm: options.orm, alertFeed, state: health });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   await alertFeed.start();
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
   // The caller is read from "Authorization: Bearer ..." on HTTP, and from connection_init's payload on WebSocket.
   const context = (viewer?: Viewer) => createContext(options.orm.em, { alertFeed, viewer });
   app.use(
     '/graphql',
+    operationLog(metrics),
     express.json({ limit: MAX_REQUEST_BYTES }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => context(await authenticate(options.orm.em, auth, req.headers.authorization)),
+      context: async ({ req, res }) => withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
     }),
   );
   // Subscriptions: graphql-ws on the same port and path as HTTP.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
   type Connection = { viewer?: Viewer; operations?: Set<string> };
+  const wsOperations = new WebSocketOperationLog(metrics);
+  const connections = new Set<{ subscriptions: Record<string, unknown> }>();
+  metrics.watch({
+    orm: options.orm,
+    alertFeed,
+    openSockets: () => wsServer.clients.size,
+    activeSubscriptions: () => [...connections].reduce((sum, ctx) => sum + Object.keys(ctx.subscriptions).length, 0),
+  });
   const wsCleanup = useServer<Record<string, unknown> | undefined, Connection>(
     {
       schema,
@@ -112,12 +137,13 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
             ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization,
           );
           ctx.extra.operations = new Set();
+          connections.add(ctx);
           return true;
         } catch {
           return false;
         }
       },
-      onSubscribe: (ctx, id) => {
+      onSubscribe: (ctx, id, payload) => {
         const operations = (ctx.extra.operations ??= new Set());
         if (operations.size >= auth.maxSubscriptionsPerConnection) {
           return [
@@ -127,9 +153,17 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
           ];
         }
         operations.add(id);
+        wsOperations.started(ctx, id, payload);
       },
       onComplete: (ctx, id) => {
         ctx.extra.operations?.delete(id);
+        wsOperations.finished(ctx, id, ctx.extra.viewer?.kind);
+      },
+      onError: (ctx, id, _payload, errors) => {
+        wsOperations.finished(ctx, id, ctx.extra.viewer?.kind, errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')));
+      },
+      onClose: (ctx) => {
+        connections.delete(ctx);
       },
       // Subscribers sending the same operation share each event's execution (alerts/shared-execution.ts).
       context: (ctx, _id, payload) => ({ ...context(ctx.extra.viewer), operationKey: operationKey(payload, ctx.extra.viewer) }),
@@ -138,18 +172,26 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     wsServer,
   );
 
-  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  const close = async () => {
+    health.draining = true;
+    stopSweep();
+    // Stop accepting; HTTP requests in flight finish (Apollo's drain plugin) while sockets close with 1001.
+    await Promise.all([apollo.stop(), wsCleanup.dispose()]);
+    await alertFeed.close();
+  };
+  try {
+    await listen(httpServer, options.port, options.host ?? '127.0.0.1');
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     httpServer,
     url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : 'localhost'}:${port}/graphql`,
     alertFeed,
-    close: async () => {
-      stopSweep();
-      await wsCleanup.dispose();
-      await alertFeed.close();
-      await apollo.stop();
-    },
+    metrics,
+    close,
   };
 }
