@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, Response } from 'express';
+import { Kind, OperationDefinitionNode } from 'graphql';
 import type { Context } from '../core/context';
 import { logger } from '../logger';
 import type { Metrics } from './metrics';
@@ -93,9 +94,11 @@ export function operationLogPlugin(): ApolloServerPlugin<Context> {
           record.operation = operationName ?? operation?.name?.value;
           record.type = operation?.operation;
         },
-        async willSendResponse({ response, request, operationName }) {
-          record.operation ??= operationName ?? request.operationName ?? undefined;
-          record.type ??= 'unknown';
+        async willSendResponse({ response, request, operationName, document }) {
+          // An operation that failed validation never resolved: name it from the parsed document.
+          const definition = document?.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+          record.operation ??= operationName ?? request.operationName ?? definition?.name?.value;
+          record.type ??= definition?.operation ?? 'unknown';
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           for (const error of errors ?? []) record.errorCodes.push(String(error.extensions?.code ?? 'UNKNOWN'));
         },
