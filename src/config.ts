@@ -117,7 +117,7 @@ export function configProblems(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.TRELLIS_JWT_ALG && !JWT_ALGORITHMS.includes(env.TRELLIS_JWT_ALG)) {
     problems.push(`TRELLIS_JWT_ALG is "${env.TRELLIS_JWT_ALG}": set it to one of ${JWT_ALGORITHMS.join(', ')}.`);
   }
-  if (env.TRELLIS_JWT_ALG?.startsWith('HS') === false && env.TRELLIS_JWT_ALG && !env.TRELLIS_JWT_PUBLIC_KEY) {
+  if (env.TRELLIS_JWT_ALG && JWT_ALGORITHMS.includes(env.TRELLIS_JWT_ALG) && !env.TRELLIS_JWT_ALG.startsWith('HS') && !env.TRELLIS_JWT_PUBLIC_KEY) {
     problems.push(`TRELLIS_JWT_ALG is ${env.TRELLIS_JWT_ALG} but TRELLIS_JWT_PUBLIC_KEY is not set: give the PEM public key that verifies such tokens.`);
   }
   if (env.TRELLIS_JWT_PUBLIC_KEY && !env.TRELLIS_JWT_PUBLIC_KEY.includes('-----BEGIN PUBLIC KEY-----')) {

@@ -9,9 +9,10 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** An environment for a spawned Trellis: the test run's variables, minus what silences its logs. */
 export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', TRELLIS_JWT_SECRET: TEST_AUTH.jwtSecret, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', TRELLIS_JWT_SECRET: TEST_AUTH.jwtSecret };
   delete env.VITEST;
   delete env.NODE_ENV;
+  Object.assign(env, extra);
   for (const [key, value] of Object.entries(extra)) if (value === undefined) delete env[key];
   return env;
 }
