@@ -18,6 +18,7 @@ import { AuthConfig, loadAuthConfig } from '../config';
 import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
+import { mountExplorer } from './explorer';
 import { trellisSchema } from './schema';
 
 export interface TrellisServer {
@@ -61,13 +62,10 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     csrfPrevention: true,
     // Stack traces belong in the logs, not in responses, in every environment.
     includeStacktraceInErrorResponses: false,
-    // Depth, cost, aliases, directives and tokens (auth/limits.ts); no explorer or landing page in production.
+    // Depth, cost, aliases, directives and tokens (auth/limits.ts).
     validationRules: limits.validationRules,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      ...limits.plugins,
-      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
-    ],
+    // Apollo's landing page loads Sandbox from a CDN; Trellis serves its own explorer (explorer.ts) instead.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...limits.plugins, ApolloServerPluginLandingPageDisabled()],
     formatError: (formatted, error) => {
       const original = unwrapResolverError(error);
       const code = formatted.extensions?.code;
@@ -88,6 +86,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
   // The caller is read from "Authorization: Bearer ..." on HTTP, and from connection_init's payload on WebSocket.
   const context = (viewer?: Viewer) => createContext(options.orm.em, { alertFeed, viewer });
+  // GraphiQL at / and at GET /graphql for browsers, in development only.
+  if (!options.production) mountExplorer(app);
   app.use(
     '/graphql',
     express.json({ limit: MAX_REQUEST_BYTES }),
