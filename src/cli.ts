@@ -8,7 +8,8 @@ import { loadDemoIfEmpty } from './demo/demo';
 import { IMPORT_USAGE, runImportCommand } from './imports/command';
 import { logger } from './logger';
 import { startServer } from './server/app';
-import { writeSchemaFile } from './server/schema';
+import { trellisSchema, writeSchemaFile } from './server/schema';
+import { DOCUMENTS_USAGE, runDocumentsCommand } from './server/trusted-documents';
 
 const usage = `trellis <command>
 
@@ -16,6 +17,7 @@ const usage = `trellis <command>
   migrate            apply pending migrations and exit
   schema             write schema/schema.graphql from the code
   ${AUTH_USAGE}
+  ${DOCUMENTS_USAGE}
   ${SEED_USAGE}
                      England-size benchmark data (about 24,000 schools), or the demo into an empty database
   ${IMPORT_USAGE}
@@ -66,6 +68,18 @@ async function main(argv: string[]): Promise<void> {
       const db = await openDatabase(config);
       try {
         process.stdout.write(`${await runAuthCommand(db.orm, config.auth, command, rest)}\n`);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case 'documents': {
+      // stdout carries the manifest as JSON; keep routine logs off it unless asked for.
+      if (!process.env.LOG_LEVEL) logger.level = 'warn';
+      const db = await openDatabase(config);
+      try {
+        const output = await runDocumentsCommand(db.orm, await trellisSchema(), rest, (line) => process.stderr.write(`${line}\n`));
+        process.stdout.write(`${output}\n`);
       } finally {
         await db.close();
       }

@@ -10,7 +10,15 @@ import { adminAuthorization, startTestApp, type TestApp } from './helpers';
  */
 export const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--headless',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 };
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -70,7 +78,15 @@ describe('explorer in a browser', () => {
     await new Promise((resolve) => setTimeout(resolve, 300)); // the server registers the subscription after reading the frame
     const recorded = await app.data<{ measureRecord: { userErrors: unknown[] } }>(
       `mutation ($input: MeasureRecordInput!) { measureRecord(input: $input) { userErrors { message } } }`,
-      { input: { schoolId: globalId('School', schoolId), metric: 'KS2_RWM_EXPECTED_PCT', academicYear: '2018/19', value: 21, source: 'explorer test' } },
+      {
+        input: {
+          schoolId: globalId('School', schoolId),
+          metric: 'KS2_RWM_EXPECTED_PCT',
+          academicYear: '2018/19',
+          value: 21,
+          source: 'explorer test',
+        },
+      },
     );
     expect(recorded.measureRecord.userErrors).toEqual([]);
     await expect.poll(responseText, { timeout: 20_000 }).toContain('PEER_REVIEW');
@@ -117,7 +133,9 @@ describe('explorer over HTTP', () => {
   });
 
   it('still answers GraphQL at /graphql to clients that do not ask for HTML', async () => {
-    const get = await fetch(`${app.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: '*/*', 'apollo-require-preflight': 'true' } });
+    const get = await fetch(`${app.url}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: '*/*', 'apollo-require-preflight': 'true' },
+    });
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
     const post = await app.gql(`{ __typename }`);
     expect(post).toEqual({ data: { __typename: 'Query' } });

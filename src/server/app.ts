@@ -20,6 +20,7 @@ import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
 import { mountExplorer } from './explorer';
 import { trellisSchema } from './schema';
+import { TrustedDocuments, trustedDocumentsMode, type TrustedDocumentsMode } from './trusted-documents';
 
 export interface TrellisServer {
   httpServer: http.Server;
@@ -36,6 +37,8 @@ export interface ServerOptions {
   production?: boolean;
   /** How often to evaluate time-based trigger rules (ms); 0 turns the sweep off. Default TRELLIS_SWEEP_INTERVAL_MS or one hour. */
   sweepIntervalMs?: number;
+  /** `required`: run only registered operations (trusted-documents.ts). Default TRELLIS_TRUSTED_DOCUMENTS, else off. */
+  trustedDocuments?: TrustedDocumentsMode;
   /** How callers are authenticated; defaults to the environment's (TRELLIS_JWT_SECRET, TRELLIS_REQUIRE_AUTH, ...). */
   auth?: AuthConfig;
 }
@@ -55,11 +58,14 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
 
   const auth = options.auth ?? loadAuthConfig();
   const limits = apolloLimits(Boolean(options.production));
+  const trustedDocuments = new TrustedDocuments(options.orm, options.trustedDocuments ?? trustedDocumentsMode());
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: !options.production,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // Automatic persisted queries let any caller register any text: off when only trusted documents may run.
+    ...(trustedDocuments.mode === 'required' ? { persistedQueries: false as const } : {}),
     // Stack traces belong in the logs, not in responses, in every environment.
     includeStacktraceInErrorResponses: false,
     // Depth, cost, aliases, directives and tokens (auth/limits.ts).
@@ -91,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   app.use(
     '/graphql',
     express.json({ limit: MAX_REQUEST_BYTES }),
+    trustedDocuments.http(),
     expressMiddleware(apollo, {
       context: async ({ req }) => context(await authenticate(options.orm.em, auth, req.headers.authorization)),
     }),
@@ -117,7 +124,9 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
           return false;
         }
       },
-      onSubscribe: (ctx, id) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const refused = await trustedDocuments.subscribe(payload);
+        if (refused) return refused;
         const operations = (ctx.extra.operations ??= new Set());
         if (operations.size >= auth.maxSubscriptionsPerConnection) {
           return [

@@ -25,7 +25,10 @@ const NPM_ASSETS: Record<string, { pkg: string; file: string; type: string }> = 
 /** The folder an installed package lives in (its "exports" hide the UMD files from require.resolve). */
 function packageFolder(name: string): string {
   let folder = path.dirname(require.resolve(name));
-  while (!fs.existsSync(path.join(folder, 'package.json')) || JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')).name !== name) {
+  while (
+    !fs.existsSync(path.join(folder, 'package.json')) ||
+    JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')).name !== name
+  ) {
     const parent = path.dirname(folder);
     if (parent === folder) throw new Error(`The explorer needs the npm package ${name}; run npm install.`);
     folder = parent;
@@ -183,7 +186,11 @@ export function mountExplorer(app: Express, graphqlPath = '/graphql'): void {
   }
 
   const sendPage = (_req: Request, res: Response) => {
-    res.set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CONTENT_SECURITY_POLICY, 'cache-control': 'no-cache' });
+    res.set({
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'cache-control': 'no-cache',
+    });
     res.send(html);
   };
   app.get('/', sendPage);
