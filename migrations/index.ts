@@ -5,6 +5,7 @@ import { Migration20261123110000Alerts } from './Migration20261123110000Alerts';
 import { Migration20261123120000Auth } from './Migration20261123120000Auth';
 import { Migration20261202090000AccessNotify } from './Migration20261202090000AccessNotify';
 import { Migration20261202100000EvidenceAge } from './Migration20261202100000EvidenceAge';
+import { Migration20261202140000TrustedDocuments } from './Migration20261202140000TrustedDocuments';
 
 /** Every migration in order. New ones are appended here as well as added to this folder. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123120000Auth', class: Migration20261123120000Auth },
   { name: 'Migration20261202090000AccessNotify', class: Migration20261202090000AccessNotify },
   { name: 'Migration20261202100000EvidenceAge', class: Migration20261202100000EvidenceAge },
+  { name: 'Migration20261202140000TrustedDocuments', class: Migration20261202140000TrustedDocuments },
 ];

@@ -93,6 +93,21 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'documents': {
+      // stdout carries the manifest as JSON; keep routine logs off it unless asked for.
+      if (!process.env.LOG_LEVEL) logger.level = 'warn';
+      const { openDatabase } = await import('./database/database');
+      const { trellisSchema } = await import('./server/schema');
+      const { runDocumentsCommand } = await import('./server/trusted-documents');
+      const db = await openDatabase(config);
+      try {
+        const output = await runDocumentsCommand(db.orm, await trellisSchema(), [path[1], ...args], (line) => process.stderr.write(`${line}\n`));
+        process.stdout.write(`${output}\n`);
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
     case 'schema': {
       const { writeSchemaFile } = await import('./server/schema');
       logger.info({ file: await writeSchemaFile() }, 'schema written');

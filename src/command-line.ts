@@ -104,6 +104,18 @@ that kind (the missing headers are named), 2 for a wrong command line.`,
       'measures-csv': { args: '<file>', summary: 'now: trellis import measures <file>', positionals: [1, 1] },
     },
   },
+  documents: {
+    summary: "trusted documents: the operations a partner app may run when TRELLIS_TRUSTED_DOCUMENTS=required",
+    subcommands: {
+      register: {
+        args: '--client NAME <file|folder>...',
+        summary: "register an app's operations from its .graphql files; prints the manifest (id = SHA-256 of each operation)",
+        options: { client: { type: 'string', help: 'the partner app the operations belong to' } },
+        positionals: [1, Infinity],
+      },
+      list: { summary: 'list registered operations: id, name, type, clients, when', positionals: [0, 0] },
+    },
+  },
   apikey: {
     summary: "partner apps' API keys",
     subcommands: {

@@ -25,6 +25,8 @@ import { healthRoutes, HealthState } from './health';
 import { Metrics } from './metrics';
 import { operationLog, operationLogPlugin, WebSocketOperationLog, withOperationRecord } from './operation-log';
 import { listen } from './shutdown';
+import { mountExplorer } from './explorer';
+import { TrustedDocuments, trustedDocumentsMode, type TrustedDocumentsMode } from './trusted-documents';
 
 export interface TrellisServer {
   httpServer: http.Server;
@@ -44,6 +46,8 @@ export interface ServerOptions {
   production?: boolean;
   /** How often to evaluate time-based trigger rules (ms); 0 turns the sweep off. Default TRELLIS_SWEEP_INTERVAL_MS or one hour. */
   sweepIntervalMs?: number;
+  /** `required`: run only registered operations (trusted-documents.ts). Default TRELLIS_TRUSTED_DOCUMENTS, else off. */
+  trustedDocuments?: TrustedDocumentsMode;
   /** How callers are authenticated; defaults to the environment's (TRELLIS_JWT_SECRET, TRELLIS_REQUIRE_AUTH, ...). */
   auth?: AuthConfig;
   /** Also export Node's process metrics (CPU, memory, event loop) at /metrics; the CLI's server does. */
@@ -67,22 +71,26 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const metrics = new Metrics({ processMetrics: options.processMetrics });
   const health: HealthState = { draining: false };
   const limits = apolloLimits(Boolean(options.production));
+  const trustedDocuments = new TrustedDocuments(options.orm, options.trustedDocuments ?? trustedDocumentsMode());
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: !options.production,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // Automatic persisted queries let any caller register any text: off when only trusted documents may run.
+    ...(trustedDocuments.mode === 'required' ? { persistedQueries: false as const } : {}),
     // Stack traces belong in the logs, not in responses, in every environment.
     includeStacktraceInErrorResponses: false,
-    // Depth, cost, aliases, directives and tokens (auth/limits.ts); no explorer or landing page in production.
+    // Depth, cost, aliases, directives and tokens (auth/limits.ts).
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
+    // Apollo's landing page loads Sandbox from a CDN; Trellis serves its own explorer (explorer.ts) instead.
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       operationLogPlugin(),
       ...limits.plugins,
       requestErrorStatusPlugin(),
-      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ApolloServerPluginLandingPageDisabled(),
     ],
     formatError: (formatted, error) => {
       const original = unwrapResolverError(error);
@@ -113,11 +121,14 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
   // The caller is read from "Authorization: Bearer ..." on HTTP, and from connection_init's payload on WebSocket.
   const context = (viewer?: Viewer, session?: Session) => createContext(options.orm.em, { alertFeed, viewer, session });
+  // GraphiQL at / and at GET /graphql for browsers, in development only.
+  if (!options.production) mountExplorer(app);
   app.use(
     '/graphql',
     operationLog(metrics),
     // Bad bodies, content types and text answer GraphQL-shaped 4xx errors (protocol-errors.ts).
     ...httpProtocol(MAX_REQUEST_BYTES),
+    trustedDocuments.http(),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
     }),
@@ -155,7 +166,9 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
           return false;
         }
       },
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const refused = await trustedDocuments.subscribe(payload);
+        if (refused) return refused;
         const operations = (ctx.extra.operations ??= new Set());
         if (operations.size >= auth.maxSubscriptionsPerConnection) {
           return [
