@@ -67,11 +67,11 @@ describe('trellis --help', () => {
 describe('usage errors: one sentence and exit code 2', () => {
   const cases: [args: string[], says: RegExp][] = [
     [['frobnicate'], /"frobnicate" is not a trellis command: run trellis --help/],
-    [['import'], /trellis import needs one of gias, census or links/],
-    [['import', 'everything', 'x.csv'], /"everything" is not a trellis import subcommand: use gias, census or links/],
+    [['import'], /trellis import needs one of gias, links, census, ks2, ofsted or measures/],
+    [['import', 'everything', 'x.csv'], /"everything" is not a trellis import subcommand: use gias, links, census, ks2, ofsted or measures/],
     [['import', 'gias'], /trellis import gias needs <file>/],
     [['import', 'gias', 'a.csv', 'b.csv'], /takes at most 1 argument but was given "b.csv"/],
-    [['import', 'gias', 'a.csv', '--problem=3'], /--problem is not an option of trellis import gias: it takes --problems/],
+    [['import', 'gias', 'a.csv', '--problem=3'], /--problem is not an option of trellis import gias: it takes --dry-run, --problems/],
     [['evidence', 'ks3', 'x.csv'], /"ks3" is not a trellis evidence subcommand/],
     [['seed'], /trellis seed needs one of england or demo/],
     [['seed', 'england', '--scale'], /--scale is missing its value in trellis seed england/],
