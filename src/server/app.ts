@@ -12,14 +12,14 @@ import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { authenticate, authenticateCredential } from '../auth/authenticate';
-import { apolloLimits, prepareWsOperation } from '../auth/limits';
+import { apolloLimits } from '../auth/limits';
 import { Session, SessionRegistry } from '../auth/sessions';
 import type { Viewer } from '../auth/viewer';
 import { AuthConfig, loadAuthConfig } from '../config';
 import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
-import { httpProtocol, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
+import { httpProtocol, prepareWsOperation, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
 import { trellisSchema } from './schema';
 
 export interface TrellisServer {
