@@ -9,7 +9,7 @@ import { Migration } from '@mikro-orm/migrations';
  * notifications in one transaction into one: a bulk import sends one.
  */
 const TABLES: [table: string, events: string][] = [
-  ['api_key', 'update of revoked_at, scopes or delete'],
+  ['api_key', 'update of revoked_at or delete'],
   ['role_grant', 'insert or update or delete'],
   ['person', 'delete'],
   ['governorship', 'insert or update or delete'],
