@@ -4,8 +4,8 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { GraphQLArmorConfig } from '@escape.tech/graphql-armor-types';
-import { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema, parse, specifiedRules, validate, ValidationRule } from 'graphql';
-import { findUnsafeText, noUnsafeTextRule } from '../server/protocol-errors';
+import { DocumentNode, GraphQLError, GraphQLSchema, specifiedRules, validate, ValidationRule } from 'graphql';
+import { noUnsafeTextRule } from '../core/text';
 
 /**
  * Limits on what one operation may ask, in the spirit of graphql-armor's defaults. Depth is higher
@@ -62,27 +62,4 @@ export function validateWithLimits(schema: GraphQLSchema, document: DocumentNode
     if (error instanceof GraphQLError) return [error];
     throw error;
   }
-}
-
-/**
- * A graphql-ws subscribe message checked as an HTTP request is: no NUL or lone surrogate anywhere,
- * the token limit while parsing, then the validation rules with every limit. Returns the errors to
- * send back, or the arguments to run it with.
- */
-export function prepareWsOperation(
-  schema: GraphQLSchema,
-  payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: unknown },
-): readonly GraphQLError[] | ExecutionArgs {
-  const unsafe = findUnsafeText(payload);
-  if (unsafe) return [new GraphQLError(unsafe, { extensions: { code: 'BAD_USER_INPUT' } })];
-  let document: DocumentNode;
-  try {
-    document = parse(payload.query, PARSE_OPTIONS);
-  } catch (error) {
-    if (error instanceof GraphQLError) return [new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-    throw error;
-  }
-  const errors = validateWithLimits(schema, document);
-  if (errors.length) return errors;
-  return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined };
 }
