@@ -34,14 +34,20 @@ export interface ErrorSummary {
   cause?: ErrorSummary;
 }
 
-// The statements Trellis sends; knex prefixes a failed statement to the driver's message ("select ... - reason").
-const SQL_START = /^\s*(select|insert|update|delete|with|create|alter|drop|truncate|begin|commit|rollback|savepoint|release|set|lock|listen|notify|copy|explain|analyze|do)\b/i;
+// The statements Trellis sends. knex puts a failed statement before the driver's message
+// ("select ... - reason"), and MikroORM's migrator quotes that after "Original error: ".
+const SQL_START = /(^|: )\s*(select|insert|update|delete|with|create|alter|drop|truncate|begin|commit|rollback|savepoint|release|set|lock|listen|notify|copy|explain|analyze|do)\s/i;
 
-/** A message without any SQL the driver prepended to it. */
+/** A message without any SQL the driver prepended to it, nor the row values PostgreSQL's detail may quote. */
 export function messageWithoutSql(message: string): string {
-  if (!SQL_START.test(message)) return message;
-  const cut = message.lastIndexOf(' - ');
-  return cut >= 0 ? message.slice(cut + 3) : 'database statement failed';
+  const found = SQL_START.exec(message);
+  if (!found) return message;
+  const start = found.index + found[1].length;
+  let statementAndReason = message.slice(start);
+  const detail = statementAndReason.search(/\n - (detail|hint|where):/);
+  if (detail >= 0) statementAndReason = statementAndReason.slice(0, detail);
+  const cut = statementAndReason.lastIndexOf(' - ');
+  return message.slice(0, start) + (cut >= 0 ? statementAndReason.slice(cut + 3) : 'a database statement failed');
 }
 
 export function summarizeError(err: unknown, depth = 0): ErrorSummary {
