@@ -11,7 +11,7 @@ import pino from 'pino';
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const wanted = process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
 
-export const logger = pino({
+export const loggerOptions: pino.LoggerOptions = {
   // An unknown LOG_LEVEL is reported by the configuration check (config.ts); log at info meanwhile.
   level: LEVELS.includes(wanted) ? wanted : 'info',
   base: undefined,
@@ -20,7 +20,9 @@ export const logger = pino({
     paths: ['authorization', 'token', 'key', 'apiKey', '*.authorization', '*.token', '*.key', '*.apiKey', 'req.headers.authorization'],
     censor: '[redacted]',
   },
-});
+};
+
+export const logger = pino(loggerOptions);
 
 /** What a log line says about an error: its type, message, database codes and a few stack frames. */
 export interface ErrorSummary {
