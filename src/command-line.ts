@@ -101,7 +101,12 @@ accepting, finishes requests in flight, closes WebSockets with 1001 and releases
         positionals: [0, 0],
       },
       list: { summary: 'list keys: id, name, prefix, scopes, created, revoked, last used', positionals: [0, 0] },
-      revoke: { args: '<id>', summary: 'revoke a key at once (its id from apikey list or apikey create)', positionals: [1, 1] },
+      revoke: {
+        args: '<id> | --name NAME',
+        summary: 'revoke a key at once: by its id (from apikey list or create), or every active key with that name',
+        options: { name: { type: 'string', help: 'the name given at create' } },
+        positionals: [0, 1],
+      },
     },
   },
   token: {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { COMMANDS, describeFailure, helpText, parseCommandLine } from '../src/command-line';
 import { configProblems } from '../src/config';
 import { withDatabase } from '../src/database/embedded';
-import { createTestDatabase, dropTestDatabase } from './helpers';
+import { runAuthCommand } from '../src/auth/auth.command';
+import { openOrm } from '../src/database/orm';
+import { createTestDatabase, dropTestDatabase, TEST_AUTH } from './helpers';
 import { CliResult, runCli } from './processes';
 
 /** Every command path: each command, and each subcommand under it. */
@@ -78,7 +80,7 @@ describe('usage errors: one sentence and exit code 2', () => {
     [['seed', 'wales'], /"wales" is not a trellis seed subcommand/],
     [['apikey'], /trellis apikey needs one of create, list or revoke/],
     [['apikey', 'create', '--nme', 'Hub'], /--nme is not an option of trellis apikey create: it takes --name, --scopes/],
-    [['apikey', 'revoke'], /trellis apikey revoke needs <id>/],
+    [['apikey', 'revoke', '--nam', 'Hub'], /--nam is not an option of trellis apikey revoke: it takes --name/],
     [['token'], /trellis token needs <person>/],
     [['token', '42', '--expiry', '1h'], /--expiry is not an option of trellis token: it takes --expires/],
     [['role', 'grant', '42'], /trellis role grant needs <person> admin\|la_officer/],
@@ -199,6 +201,21 @@ describe('failures: one sentence and exit code 1, a stack trace only with LOG_LE
     expect(key.stderr).toBe('trellis: no active key has id 999: see apikey list for the keys and whether they are revoked.\n');
     expectOneSentence(scope, 2);
     expect(scope.stderr).toMatch(/^trellis: unknown scope read:everything: use a comma-separated list from read:schools/);
+  });
+
+  it('revokes a key by the name it was created with, as the README shows, and says when there is none', async () => {
+    const orm = await openOrm({ clientUrl: databaseUrl });
+    try {
+      const created = await runAuthCommand(orm, TEST_AUTH, 'apikey', ['create', '--name', 'Hub dashboard', '--scopes', 'read:schools']);
+      const id = JSON.parse(created.slice(0, created.lastIndexOf('}') + 1)).id;
+      expect(await runAuthCommand(orm, TEST_AUTH, 'apikey', ['revoke', '--name', 'Hub dashboard'])).toBe(`revoked key ${id} (Hub dashboard)`);
+      const again = await runAuthCommand(orm, TEST_AUTH, 'apikey', ['revoke', '--name', 'Hub dashboard']).catch((error: unknown) => error);
+      expect(describeFailure(again, ['apikey', 'revoke'])).toEqual({ code: 1, message: 'no active key is named "Hub dashboard": see apikey list for the keys and their names.' });
+      const noId = await runAuthCommand(orm, TEST_AUTH, 'apikey', ['revoke']).catch((error: unknown) => error);
+      expect(describeFailure(noId, ['apikey', 'revoke']).code).toBe(2);
+    } finally {
+      await orm.close(true);
+    }
   });
 
   it('prints the stack trace after the sentence when LOG_LEVEL=debug', async () => {

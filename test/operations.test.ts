@@ -7,7 +7,11 @@ import net from 'node:net';
 import { ALERT_CURSOR_LIST } from '../src/alerts/alert-event';
 import { encodeCursor } from '../src/core/pagination';
 import { withDatabase } from '../src/database/embedded';
-import { createTestDatabase, dropTestDatabase, startTestApp, tokenFor, TEST_ADMIN_ID, TestApp, wsUrlOf } from './helpers';
+import { openOrm } from '../src/database/orm';
+import { describeFailure } from '../src/command-line';
+import { startServer } from '../src/server/app';
+import { PortInUseError } from '../src/server/shutdown';
+import { createTestDatabase, dropTestDatabase, startTestApp, tokenFor, TEST_ADMIN_ID, TEST_AUTH, TestApp, wsUrlOf } from './helpers';
 import { freePort, processesMatching, runCli, TrellisProcess } from './processes';
 
 const RAISED = `subscription Inbox($since: String) { alertRaised(since: $since) { ${ALERT_EVENT_FIELDS} } }`;
@@ -207,6 +211,43 @@ describe('npm start', () => {
     }
   });
 });
+
+describe('startServer on a taken port', () => {
+  it('rejects with the one-sentence error and leaves nothing open (the race a port probe cannot close)', async () => {
+    const database = await createTestDatabase();
+    const databaseUrl = withDatabase(inject('serverUrl'), database);
+    const holder = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => holder.once('listening', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    const orm = await openOrm({ clientUrl: databaseUrl });
+    try {
+      const failure = await startServer({ orm, port, host: '127.0.0.1', auth: TEST_AUTH, sweepIntervalMs: 0 }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(PortInUseError);
+      expect(describeFailure(failure, ['start'])).toEqual({
+        code: 1,
+        message: `port ${port} on 127.0.0.1 is already in use (another Trellis, or another program): stop it, or set PORT to a free port.`,
+      });
+      // The alert feed's LISTEN connection and pool were released.
+      await orm.close(true);
+      const { rows } = await sql(databaseUrl, `select application_name from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+      expect(rows).toEqual([]);
+    } finally {
+      holder.close();
+      await dropTestDatabase(database);
+    }
+  });
+});
+
+async function sql(databaseUrl: string, text: string) {
+  const client = new PgClient({ connectionString: databaseUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
 
 describe('GET /metrics', () => {
   let app: TestApp;
