@@ -38,7 +38,8 @@ export interface ErrorSummary {
 
 // The statements Trellis sends. knex puts a failed statement before the driver's message
 // ("select ... - reason"), and MikroORM's migrator quotes that after "Original error: ".
-const SQL_START = /(^|: )\s*(select|insert|update|delete|with|create|alter|drop|truncate|begin|commit|rollback|savepoint|release|set|lock|listen|notify|copy|explain|analyze|do)\s/i;
+const SQL_START =
+  /(^|: )\s*(select|insert|update|delete|with|create|alter|drop|truncate|begin|commit|rollback|savepoint|release|set|lock|listen|notify|copy|explain|analyze|do)\s/i;
 
 /** A message without any SQL the driver prepended to it, nor the row values PostgreSQL's detail may quote. */
 export function messageWithoutSql(message: string): string {

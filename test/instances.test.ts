@@ -45,7 +45,7 @@ class ResumingSubscriber {
     const again = (error?: unknown) => {
       void client.dispose();
       if (this.stopped) return;
-      this.errors.push(error instanceof Error ? error.message : (error as { code?: number })?.code ?? error);
+      this.errors.push(error instanceof Error ? error.message : ((error as { code?: number })?.code ?? error));
       if (this.reconnects > 20) return; // something is wrong: let the test fail on what was received
       this.reconnects += 1;
       this.instance = (this.instance + 1) % this.urls.length;
@@ -166,7 +166,10 @@ describe('several instances on one PostgreSQL', () => {
     subscribers.forEach((subscriber) => subscriber.stop());
 
     for (const [i, subscriber] of subscribers.entries()) {
-      expect(subscriber.alertIds, `subscriber ${i} (served by ${subscriber.servedBy.join(' then ')}; ${JSON.stringify(subscriber.errors)})`).toEqual(expected);
+      expect(
+        subscriber.alertIds,
+        `subscriber ${i} (served by ${subscriber.servedBy.join(' then ')}; ${JSON.stringify(subscriber.errors)})`,
+      ).toEqual(expected);
     }
     // Those on the killed instance really moved (and only they had to).
     for (const subscriber of [subscribers[0], subscribers[3]]) {

@@ -44,7 +44,11 @@ describe('log lines never carry SQL, secrets or object dumps', () => {
     await pool.end();
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]);
-    expect(line.err).toMatchObject({ type: 'DatabaseError', message: 'terminating connection due to administrator command', code: '57P01' });
+    expect(line.err).toMatchObject({
+      type: 'DatabaseError',
+      message: 'terminating connection due to administrator command',
+      code: '57P01',
+    });
     expect(Object.keys(line.err).sort()).toEqual(['code', 'message', 'stack', 'type']);
     expect(lines[0]).not.toContain('connectionParameters');
     expect(lines[0]).not.toContain('trellis_test');
@@ -67,16 +71,23 @@ describe('log lines never carry SQL, secrets or object dumps', () => {
 
   it('redacts authorization, tokens and keys wherever they are logged', () => {
     const { lines, log } = capture();
-    log.info({ authorization: 'Bearer abc.def.ghi', token: 'abc.def.ghi', connection: { authorization: 'Bearer x', key: 'trk_secret' } }, 'probe');
+    log.info(
+      { authorization: 'Bearer abc.def.ghi', token: 'abc.def.ghi', connection: { authorization: 'Bearer x', key: 'trk_secret' } },
+      'probe',
+    );
     expect(lines[0]).not.toMatch(/abc\.def\.ghi|trk_secret|Bearer x/);
     expect(JSON.parse(lines[0]).token).toBe('[redacted]');
   });
 
   it('keeps messages that only look like SQL words, and removes statements wherever the driver quoted them', () => {
-    expect(messageWithoutSql("Cannot read properties of undefined (reading 'select')")).toBe("Cannot read properties of undefined (reading 'select')");
-    expect(messageWithoutSql(`update school set name = 'x' where id = 1 - deadlock detected`)).toBe('deadlock detected');
-    expect(messageWithoutSql(`Migration X (up) failed: Original error: create table "a" ("id" serial) - duplicate key value\n - detail: Key (name)=(Ada) already exists`)).toBe(
-      'Migration X (up) failed: Original error: duplicate key value',
+    expect(messageWithoutSql("Cannot read properties of undefined (reading 'select')")).toBe(
+      "Cannot read properties of undefined (reading 'select')",
     );
+    expect(messageWithoutSql(`update school set name = 'x' where id = 1 - deadlock detected`)).toBe('deadlock detected');
+    expect(
+      messageWithoutSql(
+        `Migration X (up) failed: Original error: create table "a" ("id" serial) - duplicate key value\n - detail: Key (name)=(Ada) already exists`,
+      ),
+    ).toBe('Migration X (up) failed: Original error: duplicate key value');
   });
 });

@@ -37,7 +37,9 @@ export class AlertFeed {
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly options: { databaseUrl: string; tickMs?: number; pageSize?: number; observer?: AlertFeedObserver } = { databaseUrl: '' },
+    private readonly options: { databaseUrl: string; tickMs?: number; pageSize?: number; observer?: AlertFeedObserver } = {
+      databaseUrl: '',
+    },
   ) {
     this.pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'trellis-alerts' });
     this.pool.on('error', (err) => logger.warn({ err }, 'alert feed pool error'));
@@ -191,7 +193,12 @@ export class AlertFeed {
    * events; without, live events from now.
    */
   subscribe(filter: AlertEventFilter, since?: number): AlertSubscriber {
-    const subscriber = new AlertSubscriber(filter, since ?? this.position, () => this.subscribers.delete(subscriber), this.options.observer);
+    const subscriber = new AlertSubscriber(
+      filter,
+      since ?? this.position,
+      () => this.subscribers.delete(subscriber),
+      this.options.observer,
+    );
     this.subscribers.add(subscriber);
     if (since !== undefined) void this.catchUp(subscriber, since);
     return subscriber;

@@ -43,7 +43,9 @@ export async function runAuthCommand(orm: MikroORM, config: AuthConfig, command:
       if (!name) throw new UsageError('give the key a --name (the partner app it is for).');
       const unknown = scopes.filter((scope) => !(ALL_SCOPES as readonly string[]).includes(scope));
       if (unknown.length || !scopes.length) {
-        throw new UsageError(`${unknown.length ? `unknown scope ${unknown.join(', ')}` : 'no --scopes given'}: use a comma-separated list from ${ALL_SCOPES.join(', ')}.`);
+        throw new UsageError(
+          `${unknown.length ? `unknown scope ${unknown.join(', ')}` : 'no --scopes given'}: use a comma-separated list from ${ALL_SCOPES.join(', ')}.`,
+        );
       }
       const { key, record } = await createApiKey(em, name, scopes);
       return `${JSON.stringify({ ...record, key }, null, 2)}\nKeep the key now: it is not stored and cannot be shown again.`;
@@ -60,8 +62,14 @@ export async function runAuthCommand(orm: MikroORM, config: AuthConfig, command:
         return `revoked key${rows.length > 1 ? 's' : ''} ${rows.map((row) => row.id).join(', ')} (${name})`;
       }
       const id = Number(rest[0]);
-      if (!Number.isInteger(id) || rest[0] === undefined) throw new UsageError(rest[0] === undefined ? "apikey revoke needs the key's id or --name: see trellis apikey revoke --help." : `"${rest[0]}" is not a key id: give the number shown by apikey list, or --name.`);
-      if (!(await revokeApiKey(em, id))) throw new CommandError(`no active key has id ${id}: see apikey list for the keys and whether they are revoked.`);
+      if (!Number.isInteger(id) || rest[0] === undefined)
+        throw new UsageError(
+          rest[0] === undefined
+            ? "apikey revoke needs the key's id or --name: see trellis apikey revoke --help."
+            : `"${rest[0]}" is not a key id: give the number shown by apikey list, or --name.`,
+        );
+      if (!(await revokeApiKey(em, id)))
+        throw new CommandError(`no active key has id ${id}: see apikey list for the keys and whether they are revoked.`);
       return `revoked key ${id}`;
     }
     throw new UsageError('apikey needs create, list or revoke: see trellis apikey --help.');
@@ -74,7 +82,8 @@ export async function runAuthCommand(orm: MikroORM, config: AuthConfig, command:
     const [action, who, role, la] = args;
     const person = await findPerson(orm, who);
     if (role !== 'admin' && role !== 'la_officer') throw new UsageError(`"${role ?? ''}" is not a role: use admin or la_officer.`);
-    if (role === 'la_officer' && !/^[0-9]{3}$/.test(la ?? '')) throw new UsageError('an la_officer role needs the three-digit local authority code, e.g. 850.');
+    if (role === 'la_officer' && !/^[0-9]{3}$/.test(la ?? ''))
+      throw new UsageError('an la_officer role needs the three-digit local authority code, e.g. 850.');
     const laCode = role === 'la_officer' ? Number(la) : null;
     if (action === 'grant') {
       await em

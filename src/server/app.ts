@@ -109,7 +109,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     operationLog(metrics),
     express.json({ limit: MAX_REQUEST_BYTES }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
+      context: async ({ req, res }) =>
+        withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
     }),
   );
   // Subscriptions: graphql-ws on the same port and path as HTTP.
@@ -160,7 +161,12 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
         wsOperations.finished(ctx, id, ctx.extra.viewer?.kind);
       },
       onError: (ctx, id, _payload, errors) => {
-        wsOperations.finished(ctx, id, ctx.extra.viewer?.kind, errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')));
+        wsOperations.finished(
+          ctx,
+          id,
+          ctx.extra.viewer?.kind,
+          errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')),
+        );
       },
       onClose: (ctx) => {
         connections.delete(ctx);
