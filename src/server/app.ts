@@ -130,7 +130,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     ...httpProtocol(MAX_REQUEST_BYTES),
     trustedDocuments.http(),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
+      context: async ({ req, res }) =>
+        withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
     }),
     protocolErrorHandler,
   );
@@ -189,7 +190,12 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
         wsOperations.finished(ctx, id, ctx.extra.viewer?.kind);
       },
       onError: (ctx, id, _payload, errors) => {
-        wsOperations.finished(ctx, id, ctx.extra.viewer?.kind, errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')));
+        wsOperations.finished(
+          ctx,
+          id,
+          ctx.extra.viewer?.kind,
+          errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')),
+        );
       },
       onClose: (ctx) => {
         connections.delete(ctx);
