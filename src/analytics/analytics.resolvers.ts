@@ -1,0 +1,4 @@
+import { bandResolvers } from './bands.resolver';
+
+/** Every resolver of the analytics folder, registered in src/server/schema.ts with one line. */
+export const analyticsResolvers = [...bandResolvers];
