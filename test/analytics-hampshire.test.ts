@@ -45,5 +45,10 @@ describe('performance bands on Hampshire', () => {
     console.log(rows);
     const { school } = await app.data(`{ school(urn: 116009) { name performanceBand { band reasons asOf measures { metric value threshold passed criterion academicYear } inspection { inspectedOn overallEffectiveness } } } }`);
     console.log(JSON.stringify(school, null, 1));
+    const cap = await app.gql(`{ supportCapacity(level: CONSTITUENCY, phase: PRIMARY, radiusKm: 5) { total { name highPerformingCount inNeedCount ratio medianHighPerformingWithinRadius inNeedWithoutCandidateCount } areas(first: 20) { totalCount edges { node { name highPerformingCount inNeedCount ratio medianHighPerformingWithinRadius inNeedWithoutCandidateCount inNeedWithoutCandidate(first: 3) { totalCount edges { node { urn name } } } } } } } }`);
+    console.log(JSON.stringify(cap, null, 1));
+    const [need] = await app.sql(`select s.id, s.urn from school s join performance_band b on b.school_id = s.id where b.band = 'in_need' and s.status = 'open' order by s.urn limit 1`);
+    const c = await app.gql(`query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 8, first: 3) { totalCount edges { node { distanceKm score reasons commitments { memberships supportLinksGiven } school { urn name } } } } }`, { id: Buffer.from('School:' + need.id).toString('base64url') });
+    console.log(need, JSON.stringify(c, null, 1));
   });
 });
