@@ -163,7 +163,7 @@ describe('performance bands on Hampshire', () => {
     const got = new Map<number, any>();
     let after: string | null = null;
     do {
-      const { schools } = await app.data(BANDS, { after });
+      const { schools }: any = await app.data(BANDS, { after });
       for (const edge of schools.edges) got.set(edge.node.urn, edge.node.performanceBand);
       after = schools.pageInfo.hasNextPage ? schools.pageInfo.endCursor : null;
     } while (after);
@@ -241,7 +241,7 @@ describe('support capacity per constituency on Hampshire', () => {
     const urns: number[] = [];
     let after: string | null = null;
     do {
-      const { schoolsInNeedWithoutCandidate: page } = await app.data(
+      const { schoolsInNeedWithoutCandidate: page }: any = await app.data(
         `query ($after: String) { schoolsInNeedWithoutCandidate(phase: PRIMARY, radiusKm: 5, area: { localAuthorityCode: 850 }, first: 7, after: $after) {
           totalCount pageInfo { hasNextPage endCursor } edges { node { urn } } } }`,
         { after },
