@@ -27,10 +27,20 @@ const read = (file: string): Row[] =>
 
 // --- the independent computation ----------------------------------------------------------------
 const gias = read(GIAS);
-const ks2 = new Map(read(KS2).filter((r) => r.RECTYPE === '1' || r.RECTYPE === '2').map((r) => [r.URN, r]));
+const ks2 = new Map(
+  read(KS2)
+    .filter((r) => r.RECTYPE === '1' || r.RECTYPE === '2')
+    .map((r) => [r.URN, r]),
+);
 const number = (text: string | undefined): number | undefined =>
   text !== undefined && /^-?\d+(\.\d+)?%?$/.test(text.trim()) ? Number(text.trim().replace('%', '')) : undefined;
-const GRADES: Record<string, number> = { Outstanding: 1, Good: 2, 'Requires improvement': 3, 'Serious Weaknesses': 4, 'Special Measures': 4 };
+const GRADES: Record<string, number> = {
+  Outstanding: 1,
+  Good: 2,
+  'Requires improvement': 3,
+  'Serious Weaknesses': 4,
+  'Special Measures': 4,
+};
 const PHASES: Record<string, string> = { Primary: 'PRIMARY', 'Middle deemed primary': 'MIDDLE', 'All-through': 'ALL_THROUGH' };
 proj4.defs(
   'BNG',
@@ -116,7 +126,8 @@ const median = (values: number[]): number | null => {
 function expectedCapacity(radiusKm: number, phase?: string) {
   const open = expected.filter((s) => s.open && (!phase || s.phase === phase));
   const hp = expected.filter((s) => s.open && s.band === 'HIGH_PERFORMING');
-  const within = (s: Expected) => hp.filter((c) => c.urn !== s.urn && c.phase === s.phase && c.lat !== undefined && haversineKm(s, c) <= radiusKm).length;
+  const within = (s: Expected) =>
+    hp.filter((c) => c.urn !== s.urn && c.phase === s.phase && c.lat !== undefined && haversineKm(s, c) <= radiusKm).length;
   const areas = new Map<string, { hp: number; need: number; reach: number[]; none: number[] }>();
   for (const s of open) {
     if (s.band !== 'HIGH_PERFORMING' && s.band !== 'IN_NEED') continue;
@@ -168,9 +179,14 @@ describe('performance bands on Hampshire', () => {
       after = schools.pageInfo.hasNextPage ? schools.pageInfo.endCursor : null;
     } while (after);
     expect(got.size).toBe(520);
-    const mismatches = expected.filter((s) => got.get(s.urn)?.band !== s.band).map((s) => ({ urn: s.urn, want: s.band, got: got.get(s.urn)?.band }));
+    const mismatches = expected
+      .filter((s) => got.get(s.urn)?.band !== s.band)
+      .map((s) => ({ urn: s.urn, want: s.band, got: got.get(s.urn)?.band }));
     expect(mismatches).toEqual([]);
-    const counts = (bands: string[]) => Object.fromEntries(['HIGH_PERFORMING', 'IN_NEED', 'NEITHER', 'NO_RECENT_EVIDENCE'].map((b) => [b, bands.filter((x) => x === b).length]));
+    const counts = (bands: string[]) =>
+      Object.fromEntries(
+        ['HIGH_PERFORMING', 'IN_NEED', 'NEITHER', 'NO_RECENT_EVIDENCE'].map((b) => [b, bands.filter((x) => x === b).length]),
+      );
     expect(counts([...got.values()].map((b) => b.band))).toEqual(counts(expected.map((s) => s.band)));
     for (const s of expected) {
       const band = got.get(s.urn);
@@ -187,9 +203,17 @@ describe('performance bands on Hampshire', () => {
   });
 
   it('says why a school below the KS2 floor is in need, naming the measure, year and threshold', async () => {
-    const below = expected.find((s) => s.band === 'IN_NEED' && number(ks2.get(String(s.urn))?.PTRWM_EXP)! < 50 && !(s.inspectedOn! > INSPECTION_FROM && GRADES[gias.find((r) => Number(r.URN) === s.urn)!['OfstedRating (name)']] >= 3))!;
+    const below = expected.find(
+      (s) =>
+        s.band === 'IN_NEED' &&
+        number(ks2.get(String(s.urn))?.PTRWM_EXP)! < 50 &&
+        !(s.inspectedOn! > INSPECTION_FROM && GRADES[gias.find((r) => Number(r.URN) === s.urn)!['OfstedRating (name)']] >= 3),
+    )!;
     expect(below).toBeDefined();
-    const { school } = await app.data(`query ($urn: Int!) { school(urn: $urn) { performanceBand { band reasons measures { criterion metric passed } } } }`, { urn: below.urn });
+    const { school } = await app.data(
+      `query ($urn: Int!) { school(urn: $urn) { performanceBand { band reasons measures { criterion metric passed } } } }`,
+      { urn: below.urn },
+    );
     expect(school.performanceBand.band).toBe('IN_NEED');
     expect(school.performanceBand.measures).toContainEqual({ criterion: 'FLOOR', metric: 'KS2_RWM_EXPECTED_PCT', passed: false });
     const rwm = number(ks2.get(String(below.urn))!.PTRWM_EXP);
@@ -216,7 +240,13 @@ describe('support capacity per constituency on Hampshire', () => {
       expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
       for (const [name, area] of want) {
         const g = got.get(name);
-        expect({ name, hp: g.highPerformingCount, need: g.inNeedCount, median: g.medianHighPerformingWithinRadius, none: g.inNeedWithoutCandidateCount }).toEqual({
+        expect({
+          name,
+          hp: g.highPerformingCount,
+          need: g.inNeedCount,
+          median: g.medianHighPerformingWithinRadius,
+          none: g.inNeedWithoutCandidateCount,
+        }).toEqual({
           name,
           hp: area.hp,
           need: area.need,
@@ -274,7 +304,11 @@ describe('partner candidates on Hampshire', () => {
     const byUrn = new Map<number, any>(nodes.map((n: any) => [n.school.urn, n]));
     expect([...byUrn.keys()].sort()).toEqual([115901, 116073, 134734]);
     const hythe = expected.find((s) => s.urn === 115916)!;
-    const hand = { 134734: { grid: 4.7, similarity: 0.681 }, 116073: { grid: 4.24, similarity: 0.565 }, 115901: { grid: 5.18, similarity: 0.592 } };
+    const hand = {
+      134734: { grid: 4.7, similarity: 0.681 },
+      116073: { grid: 4.24, similarity: 0.565 },
+      115901: { grid: 5.18, similarity: 0.592 },
+    };
     for (const [urn, want] of Object.entries(hand)) {
       const got = byUrn.get(Number(urn));
       const other = expected.find((s) => s.urn === Number(urn))!;

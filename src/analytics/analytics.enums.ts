@@ -35,8 +35,12 @@ registerEnumType(BandCriterion, {
   name: 'BandCriterion',
   description: 'What a performance band threshold decides.',
   valuesConfig: {
-    HIGH_ATTAINMENT: { description: 'Attainment in the top band: with a good inspection, every high threshold met makes a school high-performing.' },
-    HIGH_PROGRESS: { description: 'Progress in the top band: with a good inspection, every high threshold met makes a school high-performing.' },
+    HIGH_ATTAINMENT: {
+      description: 'Attainment in the top band: with a good inspection, every high threshold met makes a school high-performing.',
+    },
+    HIGH_PROGRESS: {
+      description: 'Progress in the top band: with a good inspection, every high threshold met makes a school high-performing.',
+    },
     FLOOR: { description: 'The floor: a value on the wrong side of any floor threshold puts the school in need.' },
   },
 });

@@ -1,6 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { Arg, Authorized, Ctx, Field, FieldResolver, Float, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  Float,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { Access } from '../auth/auth-checker';
 import type { Context } from '../core/context';
 import { byId } from '../core/loaders';
@@ -71,7 +85,12 @@ function assessment(row: BandRow | undefined, asOf: string): PerformanceBandAsse
     band: row.band,
     reasons: bandReasons(row),
     inspectionId: row.inspection_id,
-    measures: row.measures.map((m) => ({ ...m, metric: m.metric as OutcomeMetric, value: Number(m.value), threshold: Number(m.threshold) })),
+    measures: row.measures.map((m) => ({
+      ...m,
+      metric: m.metric as OutcomeMetric,
+      value: Number(m.value),
+      threshold: Number(m.threshold),
+    })),
     asOf: row.as_of,
     computedAt: row.computed_at,
   };
@@ -92,7 +111,10 @@ export function bandLoader(ctx: Context): DataLoader<number, PerformanceBandAsse
 
 @Resolver(() => PerformanceBandAssessment)
 export class PerformanceBandAssessmentResolver {
-  @FieldResolver(() => Inspection, { nullable: true, description: 'The inspection the band rests on (the latest within the window), if any.' })
+  @FieldResolver(() => Inspection, {
+    nullable: true,
+    description: 'The inspection the band rests on (the latest within the window), if any.',
+  })
   async inspection(@Root() band: PerformanceBandAssessment, @Ctx() ctx: Context): Promise<Inspection | null> {
     return band.inspectionId == null ? null : ((await byId(ctx, Inspection).load(band.inspectionId)) ?? null);
   }
@@ -190,11 +212,10 @@ export class PerformanceBandSettingsPayload {
 }
 
 export async function readSettings(em: EntityManager): Promise<PerformanceBandSettings> {
-  const connection = em.getConnection();
-  const [row] = await connection.execute(
+  const [row] = await em.execute(
     `select inspection_max_age_years, measure_max_age_years, as_of::text as as_of from performance_band_settings`,
   );
-  const thresholds: { phase: Phase; criterion: BandCriterion; metric: OutcomeMetric; threshold: string }[] = await connection.execute(
+  const thresholds: { phase: Phase; criterion: BandCriterion; metric: OutcomeMetric; threshold: string }[] = await em.execute(
     `select phase, criterion, metric, threshold from performance_band_threshold order by phase, criterion, metric`,
   );
   return {
@@ -228,13 +249,19 @@ export class PerformanceBandSettingsResolver {
       inRange(input.measureMaxAgeYears, 'measureMaxAgeYears');
       if (input.asOf && input.asOfToday) fail(['input', 'asOfToday'], 'give either asOf or asOfToday, not both.');
       if (input.asOf && input.asOf > new Date().toISOString().slice(0, 10)) fail(['input', 'asOf'], 'must not be in the future.');
-      await em.getConnection().execute(
+      await em.execute(
         `update performance_band_settings set
            inspection_max_age_years = coalesce(?, inspection_max_age_years),
            measure_max_age_years = coalesce(?, measure_max_age_years),
            as_of = case when ? then null else coalesce(?::date, as_of) end,
            updated_at = now(), updated_by = ?`,
-        [input.inspectionMaxAgeYears ?? null, input.measureMaxAgeYears ?? null, Boolean(input.asOfToday), input.asOf ?? null, ctx.viewer.label],
+        [
+          input.inspectionMaxAgeYears ?? null,
+          input.measureMaxAgeYears ?? null,
+          Boolean(input.asOfToday),
+          input.asOf ?? null,
+          ctx.viewer.label,
+        ],
       );
       await computeAllBands(em);
       return { settings: await readSettings(em) };
@@ -245,17 +272,21 @@ export class PerformanceBandSettingsResolver {
   @Mutation(() => PerformanceBandSettingsPayload, { description: 'Adds or changes one threshold (admins); every band is recomputed.' })
   performanceBandThresholdSet(@Arg('input', { description: 'The threshold.' }) input: BandThresholdSetInput, @Ctx() ctx: Context) {
     return mutate(ctx, async (em) => {
-      const [metric]: { min_value: string; max_value: string }[] = await em
-        .getConnection()
-        .execute(`select min_value, max_value from outcome_metric where metric = ?`, [input.metric]);
+      const [metric]: { min_value: string; max_value: string }[] = await em.execute(
+        `select min_value, max_value from outcome_metric where metric = ?`,
+        [input.metric],
+      );
       if (!Number.isFinite(input.threshold) || input.threshold < Number(metric.min_value) || input.threshold > Number(metric.max_value))
-        fail(['input', 'threshold'], `must be within ${input.metric}'s range, ${Number(metric.min_value)} to ${Number(metric.max_value)}; got ${input.threshold}.`);
-      await em.getConnection().execute(
+        fail(
+          ['input', 'threshold'],
+          `must be within ${input.metric}'s range, ${Number(metric.min_value)} to ${Number(metric.max_value)}; got ${input.threshold}.`,
+        );
+      await em.execute(
         `insert into performance_band_threshold (phase, criterion, metric, threshold) values (?, ?, ?, ?)
          on conflict (phase, criterion, metric) do update set threshold = excluded.threshold`,
         [input.phase, input.criterion, input.metric, input.threshold],
       );
-      await em.getConnection().execute(`update performance_band_settings set updated_at = now(), updated_by = ?`, [ctx.viewer.label]);
+      await em.execute(`update performance_band_settings set updated_at = now(), updated_by = ?`, [ctx.viewer.label]);
       await computeAllBands(em);
       return { settings: await readSettings(em) };
     });
@@ -265,15 +296,12 @@ export class PerformanceBandSettingsResolver {
   @Mutation(() => PerformanceBandSettingsPayload, { description: 'Removes one threshold (admins); every band is recomputed.' })
   performanceBandThresholdRemove(@Arg('input', { description: 'Which threshold.' }) input: BandThresholdRemoveInput, @Ctx() ctx: Context) {
     return mutate(ctx, async (em) => {
-      const removed: unknown[] = await em
-        .getConnection()
-        .execute(`delete from performance_band_threshold where phase = ? and criterion = ? and metric = ? returning id`, [
-          input.phase,
-          input.criterion,
-          input.metric,
-        ]);
+      const removed: unknown[] = await em.execute(
+        `delete from performance_band_threshold where phase = ? and criterion = ? and metric = ? returning id`,
+        [input.phase, input.criterion, input.metric],
+      );
       if (removed.length === 0) fail(['input'], `no ${input.criterion} threshold on ${input.metric} is set for ${input.phase} schools.`);
-      await em.getConnection().execute(`update performance_band_settings set updated_at = now(), updated_by = ?`, [ctx.viewer.label]);
+      await em.execute(`update performance_band_settings set updated_at = now(), updated_by = ?`, [ctx.viewer.label]);
       await computeAllBands(em);
       return { settings: await readSettings(em) };
     });

@@ -90,16 +90,13 @@ function bandSql(target: string): string {
 /** Recomputes the bands of some schools (in the caller's transaction). */
 export async function computeBands(em: EntityManager, schoolIds: number[]): Promise<void> {
   if (schoolIds.length === 0) return;
-  await em.getConnection().execute(bandSql(`select s.id as school_id, s.phase from school s where s.id = any(?::int[])`), [
-    intArray(new Set(schoolIds)),
-  ]);
+  await em.execute(bandSql(`select s.id as school_id, s.phase from school s where s.id = any(?::int[])`), [intArray(new Set(schoolIds))]);
 }
 
 /** Recomputes every school's band, and records the day they were computed for. */
 export async function computeAllBands(em: EntityManager): Promise<void> {
-  const connection = em.getConnection();
-  await connection.execute(bandSql(`select s.id as school_id, s.phase from school s`));
-  await connection.execute(`update performance_band_settings set computed_for = coalesce(as_of, current_date)`);
+  await em.execute(bandSql(`select s.id as school_id, s.phase from school s`));
+  await em.execute(`update performance_band_settings set computed_for = coalesce(as_of, current_date)`);
 }
 
 /**
@@ -108,14 +105,14 @@ export async function computeAllBands(em: EntityManager): Promise<void> {
  */
 export async function ensureBandsFresh(em: EntityManager): Promise<void> {
   const fresh = async (tx: EntityManager) => {
-    const [row]: { fresh: boolean }[] = await tx
-      .getConnection()
-      .execute(`select computed_for is not distinct from coalesce(as_of, current_date) as fresh from performance_band_settings`);
+    const [row]: { fresh: boolean }[] = await tx.execute(
+      `select computed_for is not distinct from coalesce(as_of, current_date) as fresh from performance_band_settings`,
+    );
     return row?.fresh ?? false;
   };
   if (await fresh(em)) return;
   await em.transactional(async (tx) => {
-    await (tx as EntityManager).getConnection().execute(`select pg_advisory_xact_lock(hashtext('trellis.performance_band'))`);
+    await (tx as EntityManager).execute(`select pg_advisory_xact_lock(hashtext('trellis.performance_band'))`);
     if (!(await fresh(tx as EntityManager))) await computeAllBands(tx as EntityManager);
   });
 }
@@ -154,9 +151,9 @@ export interface BandMeasureRow {
 }
 
 export async function loadBands(em: EntityManager, schoolIds: readonly number[]): Promise<Map<number, BandRow>> {
-  const rows: BandRow[] = await em
-    .getConnection()
-    .execute(`select *, as_of::text as as_of from performance_band where school_id = any(?::int[])`, [intArray(schoolIds)]);
+  const rows: BandRow[] = await em.execute(`select *, as_of::text as as_of from performance_band where school_id = any(?::int[])`, [
+    intArray(schoolIds),
+  ]);
   return new Map(rows.map((row) => [row.school_id, row]));
 }
 

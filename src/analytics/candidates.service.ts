@@ -50,19 +50,26 @@ export interface ScoredCandidate {
   spareCapacity: number;
   score: number;
   reasons: string[];
-  commitments: { supportLinksGiven: number; staffDaysCommitted: number; staffDaysDelivered: number; staffDaysOwed: number; memberships: number };
+  commitments: {
+    supportLinksGiven: number;
+    staffDaysCommitted: number;
+    staffDaysDelivered: number;
+    staffDaysOwed: number;
+    memberships: number;
+  };
 }
 
 export async function loadOrigin(em: EntityManager, schoolId: number): Promise<OriginRow | undefined> {
-  const [row]: OriginRow[] = await em
-    .getConnection()
-    .execute(`select id, urn, phase, latitude, longitude, pupils_on_roll, percent_fsm, urban_rural from school where id = ?`, [schoolId]);
+  const [row]: OriginRow[] = await em.execute(
+    `select id, urn, phase, latitude, longitude, pupils_on_roll, percent_fsm, urban_rural from school where id = ?`,
+    [schoolId],
+  );
   return row;
 }
 
 /** Every high-performing open school of the origin's phase within the radius, with its current commitments. */
 export async function candidatesWithin(em: EntityManager, origin: OriginRow, radiusKm: number): Promise<CandidateRow[]> {
-  return em.getConnection().execute(
+  return em.execute(
     `with near as (
        select c.id, c.pupils_on_roll, c.percent_fsm, c.urban_rural, ${distanceKm('c', '?', '?')} as distance_km
        from school c join performance_band b on b.school_id = c.id and b.band = 'high_performing'
@@ -118,7 +125,9 @@ export function scoreCandidate(origin: OriginRow, c: CandidateRow, radiusKm: num
   const owed = Number(c.owed);
   const stretch = Math.min(
     1,
-    0.6 * Math.min(1, owed / STRETCH.owedDays) + 0.25 * Math.min(1, c.links / STRETCH.links) + 0.15 * Math.min(1, c.memberships / STRETCH.memberships),
+    0.6 * Math.min(1, owed / STRETCH.owedDays) +
+      0.25 * Math.min(1, c.links / STRETCH.links) +
+      0.15 * Math.min(1, c.memberships / STRETCH.memberships),
   );
   const spare = 1 - stretch;
   reasons.push(

@@ -139,7 +139,13 @@ export class SupportCapacityArea {
   inNeedWithoutCandidateCount!: number;
 }
 
-function toArea(row: CapacityRow, level: CapacityLevel | null, phases: Phase[] | null, radiusKm: number, filter?: AreaFilter): SupportCapacityArea {
+function toArea(
+  row: CapacityRow,
+  level: CapacityLevel | null,
+  phases: Phase[] | null,
+  radiusKm: number,
+  filter?: AreaFilter,
+): SupportCapacityArea {
   return {
     level,
     key: row.key,
@@ -203,7 +209,13 @@ export class SchoolsInNeedArgs extends PageArgs {
   area?: AreaFilterInput;
 }
 
-async function unsupportedConnection(ctx: Context, phases: Phase[] | null, radiusKm: number, area: AreaFilter | undefined, pageArgs: PageArgs) {
+async function unsupportedConnection(
+  ctx: Context,
+  phases: Phase[] | null,
+  radiusKm: number,
+  area: AreaFilter | undefined,
+  pageArgs: PageArgs,
+) {
   const page = readPage('schoolsInNeedWithoutCandidate', pageArgs, (v): v is number => Number.isInteger(v));
   await ensureBandsFresh(ctx.em);
   const found = await schoolsInNeedWithoutCandidate(ctx.em, phases, radiusKm, area, page.after, page.size + 1);
@@ -226,7 +238,9 @@ export class SupportCapacityAreaResolver {
 
 @Resolver(() => SupportCapacity)
 export class SupportCapacityResolver {
-  @FieldResolver(() => SupportCapacityAreaConnection, { description: 'Each area, those with most schools in need without a candidate first.' })
+  @FieldResolver(() => SupportCapacityAreaConnection, {
+    description: 'Each area, those with most schools in need without a candidate first.',
+  })
   areas(@Root() capacity: SupportCapacity, @Args() pageArgs: PageArgs) {
     const page = readPage('supportCapacity.areas', pageArgs, isPosition);
     const start = page.after ?? 0;
@@ -290,7 +304,8 @@ export class AnalyticsQueries {
   }
 
   @Query(() => SchoolConnection, {
-    description: 'Open schools in need with no high-performing school of their phase within the radius (the rural and coastal gaps), by URN.',
+    description:
+      'Open schools in need with no high-performing school of their phase within the radius (the rural and coastal gaps), by URN.',
   })
   schoolsInNeedWithoutCandidate(@Args() args: SchoolsInNeedArgs, @Ctx() ctx: Context) {
     checkRadius(args.radiusKm);
@@ -298,4 +313,9 @@ export class AnalyticsQueries {
   }
 }
 
-export const capacityResolvers = [PartnerCandidateResolver, SupportCapacityAreaResolver, SupportCapacityResolver, AnalyticsQueries] as const;
+export const capacityResolvers = [
+  PartnerCandidateResolver,
+  SupportCapacityAreaResolver,
+  SupportCapacityResolver,
+  AnalyticsQueries,
+] as const;

@@ -75,7 +75,7 @@ export async function supportCapacity(
 ): Promise<{ areas: CapacityRow[]; total: CapacityRow }> {
   const banded = bandedSchoolsSql(phases, area);
   const { key, name } = AREA[level];
-  const rows: (CapacityRow & { grouping: number })[] = await em.getConnection().execute(
+  const rows: (CapacityRow & { grouping: number })[] = await em.execute(
     `with ${banded.sql}
      select grouping(${key})::int as grouping, ${key} as key, ${name} as name,
        count(*) filter (where s.band = 'high_performing')::int as high_performing,
@@ -111,7 +111,7 @@ export async function schoolsInNeedWithoutCandidate(
   limit: number,
 ): Promise<{ ids: number[]; urns: number[]; total: number }> {
   const banded = bandedSchoolsSql(phases, area);
-  const rows: { id: number; urn: number; total: number }[] = await em.getConnection().execute(
+  const rows: { id: number; urn: number; total: number }[] = await em.execute(
     `with ${banded.sql},
      unsupported as (select s.id, s.urn from banded s join reach r on r.id = s.id where r.within = 0)
      select u.id, u.urn, (select count(*) from unsupported)::int as total from unsupported u
@@ -120,7 +120,7 @@ export async function schoolsInNeedWithoutCandidate(
   );
   let total = rows[0]?.total;
   if (total === undefined) {
-    const [counted]: { total: number }[] = await em.getConnection().execute(
+    const [counted]: { total: number }[] = await em.execute(
       `with ${banded.sql} select count(*)::int as total from reach r where r.within = 0`,
       [...banded.params, radiusKm, radiusKm],
     );

@@ -14,7 +14,8 @@ export const inBox = (c: string, lat: string, lon: string, radiusKm: string): st
   `earth_box(ll_to_earth(${lat}, ${lon}), ${radiusKm} * ${EARTH_BOX_SCALE}) @> ll_to_earth(${c}.latitude, ${c}.longitude)`;
 
 /** Great-circle distance in km from (lat, lon) to school `c`'s site. */
-export const distanceKm = (c: string, lat: string, lon: string): string => `trellis_distance_km(${lat}, ${lon}, ${c}.latitude, ${c}.longitude)`;
+export const distanceKm = (c: string, lat: string, lon: string): string =>
+  `trellis_distance_km(${lat}, ${lon}, ${c}.latitude, ${c}.longitude)`;
 
 /** Statuses of a school that can still give or receive support. */
 export const OPEN_STATUSES = `('open', 'proposed_to_close')`;
