@@ -61,8 +61,28 @@ export class Migration20261202120000Analytics extends Migration {
       "measures" jsonb not null default '[]',
       "reasons" jsonb not null default '[]',
       "as_of" date not null,
-      "computed_at" timestamptz not null default now())`);
+      "computed_at" timestamptz not null default now(),
+      "phase" text not null,
+      "open" boolean not null,
+      "latitude" double precision null,
+      "longitude" double precision null,
+      "location" cube null)`);
     this.addSql(`create index "performance_band_band_index" on "performance_band" ("band")`);
+    // Partner search reads only open high-performing schools: their sites (as earth points, so the
+    // recheck is a cube comparison, not trigonometry) and phase in one small GiST index.
+    this.addSql(`create index "performance_band_high_performing_location_index" on "performance_band" using gist ("location", "phase")
+      where "band" = 'high_performing' and "open"`);
+    // The copy of a school's site, phase and status follows the school, whatever writes it (import, mutation, seed).
+    this.addSql(`create function "performance_band_follow_school"() returns trigger language plpgsql as $$
+      begin
+        update performance_band set phase = new.phase, open = new.status in ('open', 'proposed_to_close'),
+          latitude = new.latitude, longitude = new.longitude, location = ll_to_earth(new.latitude, new.longitude)
+        where school_id = new.id;
+        return null;
+      end $$`);
+    this.addSql(`create trigger "performance_band_follow_school" after update of "phase", "status", "latitude", "longitude" on "school"
+      for each row when ((old.phase, old.status, old.latitude, old.longitude) is distinct from (new.phase, new.status, new.latitude, new.longitude))
+      execute function "performance_band_follow_school"()`);
 
     // Success criteria as data (impact): the metric is already there; the baseline, the target value and the date.
     this.addSql(`alter table "strategic_objective" add column "baseline" double precision null,
@@ -71,6 +91,8 @@ export class Migration20261202120000Analytics extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`alter table "strategic_objective" drop column "baseline", drop column "target", drop column "target_on"`);
+    this.addSql(`drop trigger if exists "performance_band_follow_school" on "school"`);
+    this.addSql(`drop function if exists "performance_band_follow_school"`);
     this.addSql(`drop table if exists "performance_band"`);
     this.addSql(`drop table if exists "performance_band_threshold"`);
     this.addSql(`drop table if exists "performance_band_settings"`);

@@ -70,7 +70,8 @@ function bandSql(target: string): string {
       left join measures m on m.school_id = t.school_id
       left join high_needed h on h.phase = t.phase
       group by t.school_id, i.id, i.inspectorate, i.inspected_on, i.grade, i.category_of_concern)
-    insert into performance_band as pb (school_id, band, inspection_id, inspection_grade, measures, reasons, as_of, computed_at)
+    insert into performance_band as pb (school_id, band, inspection_id, inspection_grade, measures, reasons, as_of, computed_at,
+      phase, open, latitude, longitude, location)
     select p.school_id,
       case when p.grade >= 3 or p.category_of_concern in ${CONCERNS} or p.below_floor then 'in_need'
            when p.grade = 1 then 'high_performing'
@@ -80,11 +81,13 @@ function bandSql(target: string): string {
       p.inspection_id, p.grade, p.measures,
       jsonb_build_object('inspection', p.inspection, 'highNeeded', p.high_needed, 'highMet', p.high_met, 'belowFloor', p.below_floor,
         'inspectionYears', st.inspection_years, 'measureYears', st.measure_years),
-      st.as_of, now()
-    from per_school p cross join settings st
+      st.as_of, now(),
+      s.phase, s.status in ('open', 'proposed_to_close'), s.latitude, s.longitude, ll_to_earth(s.latitude, s.longitude)
+    from per_school p cross join settings st join school s on s.id = p.school_id
     on conflict (school_id) do update set band = excluded.band, inspection_id = excluded.inspection_id,
       inspection_grade = excluded.inspection_grade, measures = excluded.measures, reasons = excluded.reasons,
-      as_of = excluded.as_of, computed_at = excluded.computed_at`;
+      as_of = excluded.as_of, computed_at = excluded.computed_at, phase = excluded.phase, open = excluded.open,
+      latitude = excluded.latitude, longitude = excluded.longitude, location = excluded.location`;
 }
 
 /** Recomputes the bands of some schools (in the caller's transaction). */
@@ -103,18 +106,25 @@ export async function computeAllBands(em: EntityManager): Promise<void> {
  * Makes sure bands are computed for today's windows (or `as_of`'s) before an analytics read: the
  * first read of a day recomputes them all (about a second for England), once, under a lock.
  */
+let confirmedAt = 0;
+/** How long a "bands are fresh" answer is trusted in this process (they go stale only when the day changes). */
+const CONFIRMED_FOR_MS = 60_000;
+
 export async function ensureBandsFresh(em: EntityManager): Promise<void> {
+  if (Date.now() - confirmedAt < CONFIRMED_FOR_MS) return;
   const fresh = async (tx: EntityManager) => {
     const [row]: { fresh: boolean }[] = await tx.execute(
       `select computed_for is not distinct from coalesce(as_of, current_date) as fresh from performance_band_settings`,
     );
     return row?.fresh ?? false;
   };
-  if (await fresh(em)) return;
-  await em.transactional(async (tx) => {
-    await (tx as EntityManager).execute(`select pg_advisory_xact_lock(hashtext('trellis.performance_band'))`);
-    if (!(await fresh(tx as EntityManager))) await computeAllBands(tx as EntityManager);
-  });
+  if (!(await fresh(em))) {
+    await em.transactional(async (tx) => {
+      await (tx as EntityManager).execute(`select pg_advisory_xact_lock(hashtext('trellis.performance_band'))`);
+      if (!(await fresh(tx as EntityManager))) await computeAllBands(tx as EntityManager);
+    });
+  }
+  confirmedAt = Date.now();
 }
 
 // Evidence that changes a band: recomputed in the same transaction as the write.

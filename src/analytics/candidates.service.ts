@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { currentMembership } from '../core/current';
 import { UrbanRural } from '../schools/school.enums';
-import { distanceKm, inBox, OPEN_STATUSES } from './geo';
+import { highPerformingWithin } from './geo';
 
 /**
  * Partner candidates for a school: open high-performing schools of the same phase within a radius,
@@ -71,21 +71,32 @@ export async function loadOrigin(em: EntityManager, schoolId: number): Promise<O
 export async function candidatesWithin(em: EntityManager, origin: OriginRow, radiusKm: number): Promise<CandidateRow[]> {
   return em.execute(
     `with near as (
-       select c.id, c.pupils_on_roll, c.percent_fsm, c.urban_rural, ${distanceKm('c', '?', '?')} as distance_km
-       from school c join performance_band b on b.school_id = c.id and b.band = 'high_performing'
-       where ${inBox('c', '?', '?', '?')} and c.phase = ? and c.status in ${OPEN_STATUSES} and c.id <> ?)
-     select n.*,
+       select c.school_id as id, trellis_distance_km(?, ?, c.latitude, c.longitude) as distance_km
+       from ${highPerformingWithin('c', '?', '?', '?', '?', '?::float8')})
+     select n.id, n.distance_km, s.pupils_on_roll, s.percent_fsm, s.urban_rural,
        coalesce(g.links, 0)::int as links, coalesce(g.committed, 0) as committed, coalesce(g.delivered, 0) as delivered,
        coalesce(g.owed, 0) as owed,
        (select count(*) from membership m where m.school_id = n.id and ${currentMembership('m')})::int as memberships
      from near n
+     join school s on s.id = n.id
      left join lateral (
        select count(*) as links, sum(sl.staff_days_committed) as committed, sum(sl.staff_days_delivered) as delivered,
          sum(greatest(sl.staff_days_committed - sl.staff_days_delivered, 0)) as owed
        from support_link sl where sl.giver_id = n.id and sl.started_on <= current_date and (sl.ends_on is null or sl.ends_on >= current_date)) g on true
-     where n.distance_km <= ?
      order by n.distance_km, n.id`,
-    [origin.latitude, origin.longitude, origin.latitude, origin.longitude, radiusKm, origin.phase, origin.id, radiusKm],
+    // In the order of the placeholders: the distance selected, then the box, phase, school left out, distance and radius.
+    [
+      origin.latitude,
+      origin.longitude,
+      origin.latitude,
+      origin.longitude,
+      radiusKm,
+      origin.phase,
+      origin.id,
+      origin.latitude,
+      origin.longitude,
+      radiusKm,
+    ],
   );
 }
 

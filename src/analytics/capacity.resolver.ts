@@ -87,10 +87,11 @@ export class PartnerCandidatesArgs extends PageArgs {
   radiusKm: number = DEFAULT_RADIUS_KM;
 }
 
-export async function candidatesFor(ctx: Context, schoolId: number, radiusKm: number): Promise<ScoredCandidate[]> {
+/** The candidates of a school, best first; undefined when there is no such school. */
+export async function candidatesFor(ctx: Context, schoolId: number, radiusKm: number): Promise<ScoredCandidate[] | undefined> {
   await ensureBandsFresh(ctx.em);
   const origin = await loadOrigin(ctx.em, schoolId);
-  return origin ? partnerCandidates(ctx.em, origin, radiusKm) : [];
+  return origin ? partnerCandidates(ctx.em, origin, radiusKm) : undefined;
 }
 
 @InputType({ description: 'One area: every field given must hold.' })
@@ -265,8 +266,8 @@ export class AnalyticsQueries {
     const radiusKm = checkRadius(args.radiusKm);
     const parsed = fromGlobalId(args.schoolId);
     if (!parsed || parsed.typeName !== 'School') throw badInput('schoolId is not the ID of a School.', 'schoolId');
-    if (!(await byId(ctx, School).load(parsed.id))) throw badInput('schoolId: no School has this ID.', 'schoolId');
     const all = await candidatesFor(ctx, parsed.id, radiusKm);
+    if (!all) throw badInput('schoolId: no School has this ID.', 'schoolId');
     const start = page.after ?? 0;
     const rows = all.slice(start, start + page.size + 1);
     return connectionOf(

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CapacityLevel } from './analytics.enums';
-import { distanceKm, inBox, OPEN_STATUSES } from './geo';
+import { highPerformingWithin, OPEN_STATUSES } from './geo';
 
 /**
  * Support capacity by area (the NFER analysis, live): per region, local authority or constituency,
@@ -47,9 +47,7 @@ export function bandedSchoolsSql(phases: string[] | null, area: AreaFilter | und
         and (?::text[] is null or s.phase = any(?::text[])) and ${where.sql}),
     reach as (
       select n.id, case when n.latitude is null or n.longitude is null then null else (
-        select count(*) from school c join performance_band cb on cb.school_id = c.id and cb.band = 'high_performing'
-        where ${inBox('c', 'n.latitude', 'n.longitude', '?::float8')} and c.phase = n.phase and c.status in ${OPEN_STATUSES} and c.id <> n.id
-          and ${distanceKm('c', 'n.latitude', 'n.longitude')} <= ?::float8) end::int as within
+        select count(*) from ${highPerformingWithin('c', 'n.latitude', 'n.longitude', 'n.phase', 'n.id', '?::float8')}) end::int as within
       from banded n where n.band = 'in_need')`,
     params: [phases ? `{${phases.join(',')}}` : null, phases ? `{${phases.join(',')}}` : null, ...where.params],
   };

@@ -9,13 +9,18 @@
  */
 export const EARTH_BOX_SCALE = 1001.2; // metres per km, widened by the ratio of the two radii
 
-/** Schools `c` whose site is in the box around (lat, lon) for `radiusKm` (index-backed). */
-export const inBox = (c: string, lat: string, lon: string, radiusKm: string): string =>
-  `earth_box(ll_to_earth(${lat}, ${lon}), ${radiusKm} * ${EARTH_BOX_SCALE}) @> ll_to_earth(${c}.latitude, ${c}.longitude)`;
-
-/** Great-circle distance in km from (lat, lon) to school `c`'s site. */
-export const distanceKm = (c: string, lat: string, lon: string): string =>
-  `trellis_distance_km(${lat}, ${lon}, ${c}.latitude, ${c}.longitude)`;
+/**
+ * The open high-performing schools of a phase within a radius of (lat, lon), as `from ... where ...`
+ * on performance_band aliased `c` (its copy of each school's site, phase and status, kept by a
+ * trigger on school). The box reads `performance_band_high_performing_location_index`, which holds
+ * only those schools; the distance decides. `radiusKm` is a SQL expression used twice.
+ */
+export const highPerformingWithin = (c: string, lat: string, lon: string, phase: string, exceptSchool: string, radiusKm: string): string =>
+  `performance_band ${c}
+   where ${c}.band = 'high_performing' and ${c}.open
+     and earth_box(ll_to_earth(${lat}, ${lon}), ${radiusKm} * ${EARTH_BOX_SCALE}) @> ${c}.location
+     and ${c}.phase = ${phase} and ${c}.school_id <> ${exceptSchool}
+     and trellis_distance_km(${lat}, ${lon}, ${c}.latitude, ${c}.longitude) <= ${radiusKm}`;
 
 /** Statuses of a school that can still give or receive support. */
 export const OPEN_STATUSES = `('open', 'proposed_to_close')`;

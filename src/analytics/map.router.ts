@@ -7,7 +7,7 @@ import { Phase } from '../schools/school.enums';
 import { PerformanceBand } from './analytics.enums';
 import { ensureBandsFresh } from './bands.service';
 import { AreaFilter, areaSql } from './capacity.service';
-import { distanceKm, inBox, MAX_RADIUS_KM, OPEN_STATUSES } from './geo';
+import { highPerformingWithin, MAX_RADIUS_KM, OPEN_STATUSES } from './geo';
 
 /**
  * The map an officer looks at, and the same data as GeoJSON for QGIS and other GIS tools:
@@ -83,9 +83,7 @@ export async function mapSchools(em: EntityManager, query: MapQuery): Promise<Ma
     `select s.id, s.urn, s.name, s.phase, s.latitude, s.longitude, s.la_code, s.la_name, s.constituency,
        coalesce(b.band, 'no_recent_evidence') as band,
        case when b.band = 'in_need' then (
-         select count(*) from school c join performance_band cb on cb.school_id = c.id and cb.band = 'high_performing'
-         where ${inBox('c', 's.latitude', 's.longitude', '?::float8')} and c.phase = s.phase and c.status in ${OPEN_STATUSES} and c.id <> s.id
-           and ${distanceKm('c', 's.latitude', 's.longitude')} <= ?::float8)::int end as within
+         select count(*) from ${highPerformingWithin('c', 's.latitude', 's.longitude', 's.phase', 's.id', '?::float8')})::int end as within
      from school s left join performance_band b on b.school_id = s.id
      where s.status in ${OPEN_STATUSES} and s.latitude is not null and s.longitude is not null
        and (?::text is null or s.phase = ?::text) and ${where.sql}
