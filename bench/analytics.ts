@@ -111,7 +111,12 @@ async function main(): Promise<void> {
       `select b.band, count(*)::int as n from performance_band b join school s on s.id = b.school_id where s.status in ('open', 'proposed_to_close') group by 1 order by 1`,
     );
     process.stdout.write(
-      `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}); ${(await sql.query('select version()')).rows[0].version.split(',')[0]}\n` +
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(
+          ' ',
+        )} at start; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}); ${(await sql.query('select version()')).rows[0].version.split(',')[0]}\n` +
         `open schools by band: ${bands.map((b) => `${b.band} ${b.n}`).join(', ')}; radius ${RADIUS_KM} km\n`,
     );
     server = await startServer({ orm, port: 0, auth: { ...loadAuthConfig(), requireAuth: false }, sweepIntervalMs: 0 });
@@ -170,7 +175,9 @@ async function main(): Promise<void> {
     );
     const candidatesQuery = `query ($id: ID!, $radiusKm: Float!) { partnerCandidates(schoolId: $id, radiusKm: $radiusKm, first: 10) {
       totalCount edges { node { distanceKm score reasons commitments { supportLinksGiven staffDaysOwed memberships } school { urn name } } } } }`;
-    const c: Record<string, number[]> = { graphql: [], service: [], baseline: [], found: [] };
+    const c: Record<string, number[]> = { graphql: [], service: [], baseline: [], found: [], floor: [] };
+    // What any request costs here (HTTP, Apollo, limits, one indexed read), for scale.
+    const floorQuery = `query ($id: ID!) { school(id: $id) { urn name } }`;
     let sameCandidates = true;
     await gql(candidatesQuery, { id: toGlobalId('School', sample[0].id), radiusKm: RADIUS_KM });
     for (const { id } of sample) {
@@ -183,11 +190,13 @@ async function main(): Promise<void> {
       c.service.push(s);
       c.baseline.push(b);
       c.found.push(data.partnerCandidates.totalCount);
+      c.floor.push((await time(() => gql(floorQuery, { id: toGlobalId('School', id) })))[0]);
       sameCandidates &&= JSON.stringify(ours.map((row) => row.id)) === JSON.stringify(base.rows.map((row) => row.id));
     }
     process.stdout.write(
       `\npartnerCandidates, ${sample.length} schools in need, ${RADIUS_KM} km, first 10 (candidates found: median ${median(c.found)}, max ${Math.max(...c.found)})\n` +
         `  GraphQL over HTTP        p50 ${ms(quantile(c.graphql, 0.5))}  p95 ${ms(quantile(c.graphql, 0.95))}  max ${ms(Math.max(...c.graphql))}\n` +
+        `  (one school by ID, for scale: p50 ${ms(quantile(c.floor, 0.5))}  p95 ${ms(quantile(c.floor, 0.95))})\n` +
         `  Trellis SQL (GiST index) p50 ${ms(quantile(c.service, 0.5))}  p95 ${ms(quantile(c.service, 0.95))}\n` +
         `  baseline SQL (full scan) p50 ${ms(quantile(c.baseline, 0.5))}  p95 ${ms(quantile(c.baseline, 0.95))}   ratio p50 baseline / Trellis SQL ${(quantile(c.baseline, 0.5) / quantile(c.service, 0.5)).toFixed(1)}x, / GraphQL ${(quantile(c.baseline, 0.5) / quantile(c.graphql, 0.5)).toFixed(1)}x; same answer: ${sameCandidates ? 'yes' : 'NO'}\n`,
     );
