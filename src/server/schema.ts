@@ -31,6 +31,8 @@ import {
 } from '../groups/group.resolver';
 import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, SchoolStaffResolver } from '../people/people.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
+import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';
+import { SchoolLatestMeasuresResolver } from '../evidence/latest-measures.resolver';
 import { SchoolSupportResolver, SupportLinkResolver, SupportMutations } from '../support/support.resolver';
 
 /** Every resolver class. A domain folder's resolvers are added here once. */
@@ -63,6 +65,8 @@ export const resolvers: NonEmptyArray<Function> = [
   TriggerRuleChangeResolver,
   AlertResolver,
   AuditResolver,
+  SchoolAlertsResolver,
+  SchoolLatestMeasuresResolver,
 ];
 
 /** Opens the audit scope of each mutation field: mutate() and loadByGlobalId() read it (auth/request-scope.ts). */
