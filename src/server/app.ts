@@ -18,6 +18,7 @@ import { AuthConfig, loadAuthConfig } from '../config';
 import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
+import { instrumentationPlugins } from './instrumentation';
 import { trellisSchema } from './schema';
 
 export interface TrellisServer {
@@ -66,6 +67,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ...limits.plugins,
+      ...instrumentationPlugins(),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
     formatError: (formatted, error) => {
