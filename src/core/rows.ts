@@ -39,6 +39,7 @@ function compile(em: EntityManager, meta: EntityMetadata): RowMapper<unknown> {
   const platform = em.getPlatform();
   const timezone = em.config.get('timezone');
   const assigns: Assign[] = [];
+  const names: string[] = [];
   for (const prop of Object.values(meta.properties) as EntityProperty[]) {
     if (prop.persist === false || !prop.fieldNames?.length) continue;
     const column = prop.fieldNames[0];
@@ -47,19 +48,27 @@ function compile(em: EntityManager, meta: EntityMetadata): RowMapper<unknown> {
       const target = prop.targetMeta!;
       const targetPk = target.primaryKeys[0];
       const numericPk = target.properties[targetPk]?.runtimeType === 'number';
-      const targetPrototype = target.class.prototype;
+      const targetPrototype = plainPrototype(target.class.prototype, [targetPk]);
+      names.push(name);
       assigns.push((object, row) => {
         const id = row[column];
-        define(object, name, id == null ? null : reference(targetPrototype, targetPk, numericPk ? Number(id) : id));
+        if (id === undefined) return;
+        if (id === null) object[name] = null;
+        else {
+          const ref = Object.create(targetPrototype) as Record<string, unknown>;
+          ref[targetPk] = numericPk ? Number(id) : id;
+          object[name] = ref;
+        }
       });
     } else if (prop.kind === ReferenceKind.SCALAR) {
+      names.push(name);
       assigns.push((object, row) => {
         const value = row[column];
-        if (value !== undefined) define(object, name, convert(prop, value, platform, timezone));
+        if (value !== undefined) object[name] = convert(prop, value, platform, timezone);
       });
     }
   }
-  const prototype = meta.class.prototype;
+  const prototype = plainPrototype(meta.class.prototype, names);
   return (row) => {
     const object = Object.create(prototype) as Record<string, unknown>;
     for (const assign of assigns) assign(object, row);
@@ -67,16 +76,16 @@ function compile(em: EntityManager, meta: EntityMetadata): RowMapper<unknown> {
   };
 }
 
-/** An own data property: it shadows any accessor MikroORM put on the prototype for change tracking. */
-function define(object: Record<string, unknown>, name: string, value: unknown): void {
-  Object.defineProperty(object, name, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/** A stand-in for a related row that is not loaded: its primary key, on the related class's prototype. */
-function reference(prototype: object, pk: string, id: unknown): object {
-  const object = Object.create(prototype) as Record<string, unknown>;
-  define(object, pk, id);
-  return object;
+/**
+ * A prototype under the entity's own: MikroORM puts change-tracking accessors on the entity prototype
+ * for every property, and this layer shadows them with plain writable slots, so assigning a column
+ * creates an ordinary own property (fast, fixed-shape objects) while getters such as `nodeId`,
+ * `instanceof` and `constructor.name` still come from the entity class.
+ */
+function plainPrototype(entityPrototype: object, names: string[]): object {
+  const prototype = Object.create(entityPrototype);
+  for (const name of names) Object.defineProperty(prototype, name, { value: undefined, writable: true, enumerable: false, configurable: true });
+  return prototype;
 }
 
 /** The conversions MikroORM's hydrator applies to a scalar column (custom types, booleans, timestamps). */
