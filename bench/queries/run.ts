@@ -336,7 +336,10 @@ async function main(): Promise<void> {
     const rate = (name: string) => loads[name].requests / loads[name].seconds;
     const small = q.viewer === 'executiveHead' ? ` (${fmt(counts['Trellis small'], 0)} / ${fmt(counts['PostGraphile small'], 0)} for ${targets.smallTrustSchools} schools)` : '';
     const errors = loads.Trellis.errors + loads.PostGraphile.errors;
-    return `| ${q.name} | ${fmt(rate('Trellis'))} | ${fmt(median(loads.Trellis.p50), 0)} / ${fmt(median(loads.Trellis.p99), 0)} ms | ${fmt(rate('PostGraphile'))} | ${fmt(median(loads.PostGraphile.p50), 0)} / ${fmt(median(loads.PostGraphile.p99), 0)} ms | **${(rate('Trellis') / rate('PostGraphile')).toFixed(2)}x** | ${fmt(counts.Trellis, 0)} / ${fmt(counts.PostGraphile, 0)}${small} |${errors ? ` ${errors} errors` : ''}`;
+    // autocannon reports 0 ms when no request finished within a round.
+    const latency = (load: Load) =>
+      median(load.p50) > 0 ? `${fmt(median(load.p50), 0)} / ${fmt(median(load.p99), 0)} ms` : `none finished within ${DURATION} s`;
+    return `| ${q.name} | ${fmt(rate('Trellis'))} | ${latency(loads.Trellis)} | ${fmt(rate('PostGraphile'))} | ${latency(loads.PostGraphile)} | **${(rate('Trellis') / rate('PostGraphile')).toFixed(2)}x** | ${fmt(counts.Trellis, 0)} / ${fmt(counts.PostGraphile, 0)}${small} |${errors ? ` ${errors} errors` : ''}`;
   });
   const section = [
     MARK_START,
