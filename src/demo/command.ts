@@ -1,9 +1,10 @@
 import { UsageError } from '../command-line';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { loadDemoIfEmpty } from './demo';
+import { seedBenchEvidence } from './bench-evidence';
 import { seedEngland } from './england';
 
-export const SEED_USAGE = 'seed england [--scale N] [--replace] | seed demo';
+export const SEED_USAGE = 'seed england [--scale N] [--replace] | seed bench-evidence | seed demo';
 
 export interface SeedReport {
   dataset: 'england' | 'demo';
@@ -48,6 +49,11 @@ export async function runSeedCommand(orm: MikroORM, args: string[]): Promise<See
       counts: { ...result.counts, inspection: result.evidence.inspections, outcome_measure: result.evidence.measures },
       evidenceSeconds: Number(result.evidence.seconds.toFixed(2)),
     };
+  }
+  if (which === 'bench-evidence') {
+    // Inspections, outcome measures and the alerts they raise, for every open school held (bench/queries).
+    const { seconds: _, ...counts } = await seedBenchEvidence(orm);
+    return { dataset: 'england', loaded: true, seconds: seconds(), counts };
   }
   throw new Error(`usage: trellis ${SEED_USAGE}`);
 }

@@ -21,6 +21,7 @@ import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
 import { httpProtocol, prepareWsOperation, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
+import { instrumentationPlugins } from './instrumentation';
 import { trellisSchema } from './schema';
 import { healthRoutes, HealthState } from './health';
 import { Metrics } from './metrics';
@@ -91,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
       operationLogPlugin(),
       ...limits.plugins,
       requestErrorStatusPlugin(),
+      ...instrumentationPlugins(),
       ApolloServerPluginLandingPageDisabled(),
     ],
     formatError: (formatted, error) => {
