@@ -68,8 +68,13 @@ describe('distance search', () => {
         );
         expect(partnerCandidates.totalCount, `URN ${urn}`).toBe(scan.length);
         if (scan.length <= 100) {
-          const found = partnerCandidates.edges.map((e: any) => Number(Buffer.from(e.node.school.id, 'base64url').toString().split(':')[1]));
-          expect(found.sort((a: number, b: number) => a - b), `URN ${urn}`).toEqual(scan.map((row) => row.id));
+          const found = partnerCandidates.edges.map((e: any) =>
+            Number(Buffer.from(e.node.school.id, 'base64url').toString().split(':')[1]),
+          );
+          expect(
+            found.sort((a: number, b: number) => a - b),
+            `URN ${urn}`,
+          ).toEqual(scan.map((row) => row.id));
         }
       }
     });
