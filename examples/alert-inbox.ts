@@ -21,12 +21,14 @@ interface RaisedEvent {
 const url = process.env.TRELLIS_URL ?? 'http://localhost:4000/graphql';
 const authorization = `Bearer ${process.env.TOKEN}`; // npm run --silent trellis -- token <your email>
 const cursorFile = process.env.CURSOR_FILE ?? 'alert-inbox.cursor';
-let since: string | undefined = fs.existsSync(cursorFile) ? fs.readFileSync(cursorFile, 'utf8').trim() : undefined;
+let since: string | undefined = (fs.existsSync(cursorFile) && fs.readFileSync(cursorFile, 'utf8').trim()) || undefined;
 
 function show(cursor: string, alert: Alert): void {
   console.log(`${alert.severity} ${alert.school.name} (${alert.school.urn}): ${alert.rule.name}`);
   since = cursor;
-  fs.writeFileSync(cursorFile, cursor);
+  // Write then rename: a crash leaves the old cursor or the new one, never half a file.
+  fs.writeFileSync(`${cursorFile}.tmp`, cursor);
+  fs.renameSync(`${cursorFile}.tmp`, cursorFile);
 }
 
 const ALERT_FIELDS = 'severity school { urn name } rule { name }';
@@ -76,6 +78,14 @@ async function follow(): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+// Ctrl-C or SIGTERM: Node runs this between events, so an alert is never printed without its cursor saved.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void client.dispose();
+    process.exit(0);
+  });
 }
 
 catchUp()
