@@ -5,6 +5,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { GraphQLArmorConfig } from '@escape.tech/graphql-armor-types';
 import { costLimitPlugin, costValidationRule, MAX_OBJECTS } from './cost';
 import { DocumentNode, GraphQLError, GraphQLSchema, specifiedRules, validate, ValidationRule } from 'graphql';
+import { noUnsafeTextRule } from '../core/text';
 
 /**
  * Limits on what one operation may ask, in the spirit of graphql-armor's defaults. Depth is higher
@@ -24,18 +25,29 @@ export const LIMITS = {
 /** Refusals name the limit and what was found, e.g. "Query depth limit of 12 exceeded, found 14." */
 const armorConfig: GraphQLArmorConfig = {
   maxDepth: { n: LIMITS.maxDepth },
+  // Cost is Trellis's own (auth/cost.ts).
   costLimit: { enabled: false },
-  maxAliases: { n: LIMITS.maxAliases },
+  // Aliases of __typename count too (armor lets them through by default: 200 of them passed).
+  maxAliases: { n: LIMITS.maxAliases, allowList: [] },
   maxDirectives: { n: LIMITS.maxDirectives },
-  maxTokens: { n: LIMITS.maxTokens },
+  // The token limit is graphql's own parse option (below): armor's plugin throws from a hook, which Apollo answers with 500.
+  maxTokens: { enabled: false },
   // Keep "Did you mean ...?" hints in development; hide them in production so the schema cannot be guessed.
   blockFieldSuggestion: { enabled: false },
 };
 
-/** Apollo's plugins and validation rules for HTTP. */
+/** graphql's parser stops at the token limit with a syntax error, which Apollo answers with 400. */
+export const PARSE_OPTIONS = { maxTokens: LIMITS.maxTokens };
+
+/** Apollo's plugins, validation rules and parse options for HTTP. */
 export function apolloLimits(production: boolean) {
   const armor = new ApolloArmor({ ...armorConfig, blockFieldSuggestion: { enabled: production } }).protect();
-  return { ...armor, plugins: [...armor.plugins, costLimitPlugin()] };
+  return {
+    ...armor,
+    plugins: [...armor.plugins, costLimitPlugin()],
+    validationRules: [...armor.validationRules, noUnsafeTextRule],
+    parseOptions: PARSE_OPTIONS,
+  };
 }
 
 /** The same depth, cost, alias and directive rules for operations arriving over WebSocket. */
@@ -44,8 +56,15 @@ const wsRules: ValidationRule[] = [
   costValidationRule,
   maxAliasesRule(armorConfig.maxAliases),
   maxDirectivesRule(armorConfig.maxDirectives),
+  noUnsafeTextRule,
 ];
 
 export function validateWithLimits(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
-  return validate(schema, document, [...specifiedRules, ...wsRules]);
+  try {
+    return validate(schema, document, [...specifiedRules, ...wsRules]);
+  } catch (error) {
+    // Armor's rules throw their refusal rather than report it.
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
 }
