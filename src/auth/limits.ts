@@ -25,6 +25,7 @@ export const LIMITS = {
 /** Refusals name the limit and what was found, e.g. "Query depth limit of 12 exceeded, found 14." */
 const armorConfig: GraphQLArmorConfig = {
   maxDepth: { n: LIMITS.maxDepth },
+  // Cost is Trellis's own (auth/cost.ts).
   costLimit: { enabled: false },
   // Aliases of __typename count too (armor lets them through by default: 200 of them passed).
   maxAliases: { n: LIMITS.maxAliases, allowList: [] },
@@ -43,9 +44,9 @@ export function apolloLimits(production: boolean) {
   const armor = new ApolloArmor({ ...armorConfig, blockFieldSuggestion: { enabled: production } }).protect();
   return {
     ...armor,
+    plugins: [...armor.plugins, costLimitPlugin()],
     validationRules: [...armor.validationRules, noUnsafeTextRule],
     parseOptions: PARSE_OPTIONS,
-    plugins: [...armor.plugins, costLimitPlugin()],
   };
 }
 

@@ -8,7 +8,6 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AlertFeed } from '../alerts/alert-feed';
-import { analyticsRouter } from '../analytics/map.router';
 import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -20,8 +19,8 @@ import { AuthConfig, loadAuthConfig } from '../config';
 import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
-import { httpProtocol, prepareWsOperation, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
 import { instrumentationPlugins } from './instrumentation';
+import { httpProtocol, prepareWsOperation, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
 import { trellisSchema } from './schema';
 import { healthRoutes, HealthState } from './health';
 import { Metrics } from './metrics';
@@ -91,8 +90,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
       ApolloServerPluginDrainHttpServer({ httpServer }),
       operationLogPlugin(),
       ...limits.plugins,
-      requestErrorStatusPlugin(),
       ...instrumentationPlugins(),
+      requestErrorStatusPlugin(),
       ApolloServerPluginLandingPageDisabled(),
     ],
     formatError: (formatted, error) => {
@@ -119,8 +118,6 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  // The analytics map page and its GeoJSON export (public aggregate data).
-  app.use('/analytics', analyticsRouter(options.orm));
   await alertFeed.start();
   sessions.start();
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
