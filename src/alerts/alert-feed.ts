@@ -218,7 +218,12 @@ export class AlertFeed {
    * events; without, live events from now.
    */
   subscribe(filter: AlertEventFilter, since?: number): AlertSubscriber {
-    const subscriber = new AlertSubscriber(filter, since ?? this.position, () => this.subscribers.delete(subscriber), this.options.observer);
+    const subscriber = new AlertSubscriber(
+      filter,
+      since ?? this.position,
+      () => this.subscribers.delete(subscriber),
+      this.options.observer,
+    );
     this.subscribers.add(subscriber);
     if (since !== undefined) void this.catchUp(subscriber, since);
     return subscriber;

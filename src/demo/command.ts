@@ -14,6 +14,8 @@ export interface SeedReport {
   /** England only: seconds generating rows in memory, and writing them (one transaction, then analyze). */
   buildSeconds?: number;
   writeSeconds?: number;
+  /** England only: seconds for the evidence step (inspections, measures, performance bands). */
+  evidenceSeconds?: number;
 }
 
 /** `trellis seed ...`: the England-size benchmark data, or the demo into an empty database. */
@@ -34,7 +36,8 @@ export async function runSeedCommand(orm: MikroORM, args: string[]): Promise<See
   if (which === 'england') {
     const scaleAt = flags.indexOf('--scale');
     const scale = scaleAt >= 0 ? Number(flags[scaleAt + 1]) : 1;
-    if (!(scale > 0 && scale <= 10)) throw new UsageError(`--scale is "${flags[scaleAt + 1] ?? ''}": give a number above 0 and at most 10.`);
+    if (!(scale > 0 && scale <= 10))
+      throw new UsageError(`--scale is "${flags[scaleAt + 1] ?? ''}": give a number above 0 and at most 10.`);
     const result = await seedEngland(orm, { scale, replace: flags.includes('--replace') });
     return {
       dataset: 'england',
@@ -42,7 +45,8 @@ export async function runSeedCommand(orm: MikroORM, args: string[]): Promise<See
       seconds: seconds(),
       buildSeconds: Number(result.buildSeconds.toFixed(2)),
       writeSeconds: Number(result.writeSeconds.toFixed(2)),
-      counts: result.counts,
+      counts: { ...result.counts, inspection: result.evidence.inspections, outcome_measure: result.evidence.measures },
+      evidenceSeconds: Number(result.evidence.seconds.toFixed(2)),
     };
   }
   throw new Error(`usage: trellis ${SEED_USAGE}`);

@@ -8,6 +8,7 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AlertFeed } from '../alerts/alert-feed';
+import { analyticsRouter } from '../analytics/map.router';
 import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -116,6 +117,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // The analytics map page and its GeoJSON export (public aggregate data).
+  app.use('/analytics', analyticsRouter(options.orm));
   await alertFeed.start();
   sessions.start();
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
@@ -130,7 +133,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     ...httpProtocol(MAX_REQUEST_BYTES),
     trustedDocuments.http(),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
+      context: async ({ req, res }) =>
+        withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
     }),
     protocolErrorHandler,
   );
@@ -189,7 +193,12 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
         wsOperations.finished(ctx, id, ctx.extra.viewer?.kind);
       },
       onError: (ctx, id, _payload, errors) => {
-        wsOperations.finished(ctx, id, ctx.extra.viewer?.kind, errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')));
+        wsOperations.finished(
+          ctx,
+          id,
+          ctx.extra.viewer?.kind,
+          errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')),
+        );
       },
       onClose: (ctx) => {
         connections.delete(ctx);

@@ -10,6 +10,7 @@ import { mutationScope } from '../auth/request-scope';
 import type { Context } from '../core/context';
 import { projectRoot } from '../config';
 import { AlertResolver } from '../alerts/alert.resolver';
+import { analyticsResolvers } from '../analytics/analytics.resolvers';
 import { TriggerRuleChangeResolver, TriggerRuleResolver } from '../alerts/trigger-rule.resolver';
 import { NodeResolver } from '../core/node.resolver';
 import { evidenceResolvers } from '../evidence/evidence.resolver';
@@ -63,6 +64,7 @@ export const resolvers: NonEmptyArray<Function> = [
   TriggerRuleChangeResolver,
   AlertResolver,
   AuditResolver,
+  ...analyticsResolvers,
 ];
 
 /** Opens the audit scope of each mutation field: mutate() and loadByGlobalId() read it (auth/request-scope.ts). */
