@@ -5,6 +5,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { GraphQLArmorConfig } from '@escape.tech/graphql-armor-types';
 import { DocumentNode, GraphQLError, GraphQLSchema, specifiedRules, validate, ValidationRule } from 'graphql';
+import { noUnsafeTextRule } from '../core/text';
 
 /**
  * Limits on what one operation may ask, in the spirit of graphql-armor's defaults. Depth is higher
@@ -26,16 +27,22 @@ export const LIMITS = {
 const armorConfig: GraphQLArmorConfig = {
   maxDepth: { n: LIMITS.maxDepth },
   costLimit: { maxCost: LIMITS.maxCost, depthCostFactor: 1 },
-  maxAliases: { n: LIMITS.maxAliases },
+  // Aliases of __typename count too (armor lets them through by default: 200 of them passed).
+  maxAliases: { n: LIMITS.maxAliases, allowList: [] },
   maxDirectives: { n: LIMITS.maxDirectives },
-  maxTokens: { n: LIMITS.maxTokens },
+  // The token limit is graphql's own parse option (below): armor's plugin throws from a hook, which Apollo answers with 500.
+  maxTokens: { enabled: false },
   // Keep "Did you mean ...?" hints in development; hide them in production so the schema cannot be guessed.
   blockFieldSuggestion: { enabled: false },
 };
 
-/** Apollo's plugins and validation rules for HTTP. */
+/** graphql's parser stops at the token limit with a syntax error, which Apollo answers with 400. */
+export const PARSE_OPTIONS = { maxTokens: LIMITS.maxTokens };
+
+/** Apollo's plugins, validation rules and parse options for HTTP. */
 export function apolloLimits(production: boolean) {
-  return new ApolloArmor({ ...armorConfig, blockFieldSuggestion: { enabled: production } }).protect();
+  const armor = new ApolloArmor({ ...armorConfig, blockFieldSuggestion: { enabled: production } }).protect();
+  return { ...armor, validationRules: [...armor.validationRules, noUnsafeTextRule], parseOptions: PARSE_OPTIONS };
 }
 
 /** The same depth, cost, alias and directive rules for operations arriving over WebSocket. */
@@ -44,8 +51,15 @@ const wsRules: ValidationRule[] = [
   costLimitRule(armorConfig.costLimit),
   maxAliasesRule(armorConfig.maxAliases),
   maxDirectivesRule(armorConfig.maxDirectives),
+  noUnsafeTextRule,
 ];
 
 export function validateWithLimits(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
-  return validate(schema, document, [...specifiedRules, ...wsRules]);
+  try {
+    return validate(schema, document, [...specifiedRules, ...wsRules]);
+  } catch (error) {
+    // Armor's rules throw their refusal rather than report it.
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
 }
