@@ -480,3 +480,15 @@ describe('the import command', () => {
     expect(await state()).not.toEqual(before);
   });
 });
+
+describe('the KS2 academic year', () => {
+  it('comes from the last year in the file name, else must be given', async () => {
+    const { academicYearFromName } = await import('../src/imports');
+    expect(academicYearFromName('ks2_performance_2018_hampshire.csv')).toBe('2017/18');
+    expect(academicYearFromName('2017-2018_england_ks2final.csv')).toBe('2017/18');
+    expect(academicYearFromName('england_ks2final.csv')).toBeUndefined();
+    await expect(importKs2(app.orm, stream('RECTYPE,URN\n', 'england_ks2final.csv'))).rejects.toThrow(
+      /give it, e\.g\. --academic-year=2017\/18/,
+    );
+  });
+});

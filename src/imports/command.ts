@@ -111,9 +111,10 @@ const EVIDENCE_KINDS: Record<string, ImporterName> = { ks2: 'ks2', 'ofsted-gias'
 
 /** `trellis evidence ...` is an alias: it says where the command went, then runs the import. */
 export async function evidenceAliasCommand(config: Config, args: string[]): Promise<number> {
-  const [kind, file, year, ...rest] = args;
+  const flags = args.filter((arg) => arg.startsWith('--'));
+  const [kind, file, year, ...rest] = args.filter((arg) => !arg.startsWith('--'));
   const mapped = EVIDENCE_KINDS[kind ?? ''];
-  const moved = [mapped ?? kind ?? 'KIND', file ?? 'FILE', ...(year ? [`--academic-year=${year}`] : []), ...rest];
+  const moved = [mapped ?? kind ?? 'KIND', file ?? 'FILE', ...(year ? [`--academic-year=${year}`] : []), ...rest, ...flags];
   process.stderr.write(`trellis evidence is now trellis import (npm run import -- ${moved.join(' ')}).\n`);
   if (!mapped) {
     process.stderr.write(`trellis evidence: "${kind ?? ''}" is not one of ks2, ofsted-gias, measures-csv.\n`);

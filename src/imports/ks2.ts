@@ -49,11 +49,14 @@ export function readKs2Value(cell: string | undefined): { value: number } | { mi
   return { value: Number(raw.replace('%', '')) };
 }
 
-/** The academic year a performance table is for, from a file name such as ks2_performance_2018_….csv (2018 -> 2017/18). */
+/**
+ * The academic year a performance table is for, from the last year in its file name: the tables are
+ * named for the summer the pupils sat the tests (ks2_performance_2018_….csv and 2017-2018/england_ks2final.csv are 2017/18).
+ */
 export function academicYearFromName(source: string): string | undefined {
-  const match = /(?:^|[^\d])(20\d{2})(?!\d)/.exec(path.basename(source));
-  if (!match) return undefined;
-  const end = Number(match[1]);
+  const years = [...path.basename(source).matchAll(/(?:^|[^\d])(20\d{2})(?!\d)/g)];
+  if (!years.length) return undefined;
+  const end = Number(years[years.length - 1][1]);
   return `${end - 1}/${String(end % 100).padStart(2, '0')}`;
 }
 

@@ -2,10 +2,13 @@
 export type ImporterName = 'gias' | 'links' | 'census' | 'ks2' | 'ofsted' | 'measures';
 
 /**
- * Why a row was skipped, as a closed set, so reports can be summed and compared across runs. Listed
- * in the order the importers check a row, which is the order a person would: can the row be read at
- * all, is it a school's row, is its URN well formed and known, has it come before, are its values
- * good, is there anything in it to record. A row gets the code of the first check it fails.
+ * Why a row was skipped, as a closed set, so reports can be summed and compared across runs. The
+ * importers check a row in the order a person would, and a row gets the code of the first check it
+ * fails: can the record be read at all (malformed_csv, mixed_encoding), is it a row this importer
+ * records (not_applicable), is its URN well formed (invalid_value) and held (unknown_urn), has it come
+ * before (duplicate), are its other values good (invalid_value), is anything published in it
+ * (no_results, not_inspected), and did the database take it (rejected_by_database). Reports list
+ * skippedByCode in this order.
  */
 export const SKIP_CODES = [
   /** The CSV itself is broken at this record (cut inside a quoted field, more or fewer fields than the header). */
