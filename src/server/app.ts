@@ -8,6 +8,7 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AlertFeed } from '../alerts/alert-feed';
+import { analyticsRouter } from '../analytics/map.router';
 import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -118,6 +119,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // The analytics map page and its GeoJSON export (public aggregate data).
+  app.use('/analytics', analyticsRouter(options.orm));
   await alertFeed.start();
   sessions.start();
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
