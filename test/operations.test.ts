@@ -240,7 +240,7 @@ describe('an operator running trellis start', () => {
     } finally {
       await holder.stop();
     }
-  });
+  }, 240_000);
 });
 
 describe('npm start', () => {
@@ -270,7 +270,7 @@ describe('npm start', () => {
     } finally {
       await trellis.stop();
     }
-  });
+  }, 240_000);
 
   it('stops cleanly on Ctrl-C, which a terminal sends to PostgreSQL as well: exit 0, nothing left running', async () => {
     // A process group of its own, signalled as a whole, as a terminal does on Ctrl-C.
@@ -288,7 +288,7 @@ describe('npm start', () => {
     } finally {
       await trellis.stop();
     }
-  });
+  }, 240_000);
 });
 
 describe('startServer on a taken port', () => {
