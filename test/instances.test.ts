@@ -108,7 +108,7 @@ describe('several instances on one PostgreSQL', () => {
     // The subscribers sign in as the test administrator (the demo has no one who sees every school).
     await sql.query(`insert into person (id, full_name, created_at) values (${TEST_ADMIN_ID}, 'Test Administrator', now())`);
     await sql.query(`insert into role_grant (person_id, role) values (${TEST_ADMIN_ID}, 'admin')`);
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));
@@ -180,5 +180,5 @@ describe('several instances on one PostgreSQL', () => {
     for (const subscriber of [subscribers[1], subscribers[2], subscribers[4], subscribers[5]]) expect(subscriber.reconnects).toBe(0);
     expect(await instances[0].exited).toBeNull();
     expect(await processesMatching(`${CLI} start`)).not.toContain(instances[0].child.pid);
-  });
+  }, 120_000);
 });

@@ -240,12 +240,18 @@ describe('an operator running trellis start', () => {
     } finally {
       await holder.stop();
     }
-  });
+  }, 240_000);
 });
 
 describe('npm start', () => {
+  const dataDir = `.data/test-npm-start/${process.pid}-${Date.now().toString(36)}`;
+
+  afterAll(async () => {
+    const fs = await import('node:fs');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('passes SIGTERM on to Trellis, which stops its embedded PostgreSQL: nothing is left running', async () => {
-    const dataDir = `.data/test-npm-start/${process.pid}-${Date.now().toString(36)}`;
     const trellis = await TrellisProcess.start(
       { DATABASE_URL: undefined, TRELLIS_DATA_DIR: dataDir, TRELLIS_EMBEDDED_PG_PORT: String(await freePort()) },
       { npm: true },
@@ -263,10 +269,26 @@ describe('npm start', () => {
       expect(await trellis.logLine((l) => l.msg === 'stopped')).toBeDefined();
     } finally {
       await trellis.stop();
-      const fs = await import('node:fs');
-      fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
+
+  it('stops cleanly on Ctrl-C, which a terminal sends to PostgreSQL as well: exit 0, nothing left running', async () => {
+    // A process group of its own, signalled as a whole, as a terminal does on Ctrl-C.
+    const trellis = await TrellisProcess.start(
+      { DATABASE_URL: undefined, TRELLIS_DATA_DIR: dataDir, TRELLIS_EMBEDDED_PG_PORT: String(await freePort()) },
+      { detached: true },
+    );
+    try {
+      await trellis.ready(120_000);
+      expect(await processesMatching(dataDir)).not.toEqual([]);
+      process.kill(-trellis.child.pid!, 'SIGINT');
+      expect(await trellis.exited).toBe(0);
+      for (let i = 0; i < 100 && (await processesMatching(dataDir)).length; i++) await sleep(100);
+      expect(await processesMatching(dataDir)).toEqual([]);
+    } finally {
+      await trellis.stop();
+    }
+  }, 240_000);
 });
 
 describe('startServer on a taken port', () => {

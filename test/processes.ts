@@ -83,12 +83,16 @@ export class TrellisProcess {
   }
 
   /** `node dist/src/cli.js start` on PORT (a free one unless given), against DATABASE_URL from `env`. */
-  static async start(env: Record<string, string | undefined>, options: { port?: number; npm?: boolean } = {}): Promise<TrellisProcess> {
+  static async start(
+    env: Record<string, string | undefined>,
+    options: { port?: number; npm?: boolean; detached?: boolean } = {},
+  ): Promise<TrellisProcess> {
     const port = options.port ?? (await freePort());
+    const spawnOptions = { cwd: PROJECT_ROOT, env: childEnv({ PORT: String(port), ...env }), detached: options.detached ?? false };
     const child = options.npm
       ? // --ignore-scripts skips prestart's build (global-setup built dist once), so runs never rewrite dist under each other.
-        spawn('npm', ['start', '--ignore-scripts'], { cwd: PROJECT_ROOT, env: childEnv({ PORT: String(port), ...env }) })
-      : spawn(process.execPath, [CLI, 'start'], { cwd: PROJECT_ROOT, env: childEnv({ PORT: String(port), ...env }) });
+        spawn('npm', ['start', '--ignore-scripts'], spawnOptions)
+      : spawn(process.execPath, [CLI, 'start'], spawnOptions);
     return new TrellisProcess(child, port);
   }
 

