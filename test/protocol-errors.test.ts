@@ -56,7 +56,8 @@ function expectCleanRefusal(answer: Answer, status: number, code: string, messag
 }
 
 const deepQuery = `{ groups(first: 1) { edges { node { members(first: 1) { edges { node { memberships { group { members(first: 1) { edges { node { memberships { group { name } } } } } } } } } } } } } }`;
-const costlyQuery = `{ schools(first: 100) { edges { node { staff(first: 100) { edges { node { person { posts { school { supportGiven(first: 100) { totalCount } } } } } } } } } } }`;
+// Three nested connections of 100: about 3 million objects (auth/cost.ts counts the objects a query may return).
+const costlyQuery = `{ groups(first: 100) { edges { node { members(first: 100) { edges { node { staff(first: 100) { edges { node { person { fullName } } } } } } } } } } }`;
 const aliasesQuery = `{ ${Array.from({ length: LIMITS.maxAliases + 1 }, (_, i) => `a${i}: schools(first: 1) { totalCount }`).join(' ')} }`;
 const typenameAliasesQuery = `{ ${Array.from({ length: 200 }, (_, i) => `t${i}: __typename`).join(' ')} }`;
 const directivesQuery = `{ __typename ${'@include(if: true) '.repeat(LIMITS.maxDirectives + 1)} }`;
@@ -81,7 +82,7 @@ const GRAPHQL_REFUSALS: { name: string; query: string; variables?: Record<string
   },
   { name: 'the token limit', query: tokensQuery, code: 'GRAPHQL_PARSE_FAILED', message: new RegExp(`${LIMITS.maxTokens} tokens`) },
   { name: 'the depth limit', query: deepQuery, code: 'GRAPHQL_VALIDATION_FAILED', message: /depth limit of 12 exceeded, found 14/ },
-  { name: 'the cost limit', query: costlyQuery, code: 'GRAPHQL_VALIDATION_FAILED', message: /Cost limit of 200000 exceeded/ },
+  { name: 'the cost limit', query: costlyQuery, code: 'GRAPHQL_VALIDATION_FAILED', message: /cost limit of 500000 objects exceeded, found 3030301/ },
   { name: 'the alias limit', query: aliasesQuery, code: 'GRAPHQL_VALIDATION_FAILED', message: /Aliases limit of 15 exceeded, found 16/ },
   {
     name: 'the alias limit, with aliases of __typename',
@@ -272,7 +273,8 @@ describe('WebSocket: the same refusals', () => {
     expect(result.errors?.map((e) => e.message).join('\n')).toMatch(message);
   });
 
-  const SCHOOL_COST = `staff(first: 100) { edges { node { person { posts { school { supportGiven(first: 100) { totalCount } } } } } } }`;
+  // 100 schools supported, each with up to 500 measures: about 100,000 objects an alias.
+  const SCHOOL_COST = `supportGiven(first: 100) { edges { node { receiver { measures(limit: 500) { school { name } } } } } }`;
   const SUBSCRIPTION_REFUSALS: { name: string; query: string; message: RegExp }[] = [
     { name: 'a syntax error', query: 'subscription { alertRaised { cursor }', message: /Syntax Error/ },
     { name: 'an unknown field', query: 'subscription { alertRaised { nope } }', message: /Cannot query field "nope"/ },
@@ -285,7 +287,7 @@ describe('WebSocket: the same refusals', () => {
     {
       name: 'the cost limit',
       query: `subscription { alertRaised { alert { school { ${Array.from({ length: 8 }, (_, i) => `s${i}: ${SCHOOL_COST}`).join(' ')} } } } }`,
-      message: /Cost limit of 200000 exceeded/,
+      message: /cost limit of 500000 objects exceeded/,
     },
     {
       name: 'the alias limit with aliases of __typename',

@@ -154,7 +154,8 @@ function argumentValue(field: GraphQLField<unknown, unknown>, node: FieldNode, n
 
 export function costError(cost: number): GraphQLError {
   return new GraphQLError(`Query cost limit of ${MAX_OBJECTS} objects exceeded, found ${cost}.`, {
-    extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost: MAX_OBJECTS, http: { status: 400 } },
+    // The code of the other limits (depth, aliases): clients and the protocol plugin treat it the same way.
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, maxCost: MAX_OBJECTS, http: { status: 400 } },
   });
 }
 
