@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { globalId, insertSchools } from './alert-fixtures';
+import { globalId, insertSchools, LAST_YEAR } from './alert-fixtures';
 import { adminAuthorization, startTestApp, type TestApp } from './helpers';
 
 /**
@@ -82,7 +82,7 @@ describe('explorer in a browser', () => {
         input: {
           schoolId: globalId('School', schoolId),
           metric: 'KS2_RWM_EXPECTED_PCT',
-          academicYear: '2018/19',
+          academicYear: LAST_YEAR,
           value: 21,
           source: 'explorer test',
         },
