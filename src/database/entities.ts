@@ -10,6 +10,9 @@ import { Group, GroupLink, Membership, StrategicObjective } from '../groups/grou
 import { Person, Post } from '../people/person.entity';
 import { School, SchoolLink } from '../schools/school.entity';
 import { SupportLink } from '../support/support-link.entity';
+import { PeerReview, PeerReviewAction, PeerReviewFinding, PeerReviewReviewer } from '../reviews/review.entity';
+// Registers the peer review rule kinds with the evaluation.
+import '../reviews/review.rules';
 
 /** Every MikroORM entity, listed rather than discovered from folders so tests and builds see the same set. */
 export const entities = [
@@ -31,4 +34,8 @@ export const entities = [
   TriggerRule,
   TriggerRuleChange,
   Alert,
+  PeerReview,
+  PeerReviewReviewer,
+  PeerReviewFinding,
+  PeerReviewAction,
 ];

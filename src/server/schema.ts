@@ -30,6 +30,8 @@ import {
   StrategicObjectiveResolver,
 } from '../groups/group.resolver';
 import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, SchoolStaffResolver } from '../people/people.resolver';
+import { PartnershipEventResolver } from '../alerts/partnership-event';
+import { reviewResolvers } from '../reviews/review.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolSupportResolver, SupportLinkResolver, SupportMutations } from '../support/support.resolver';
 
@@ -63,6 +65,8 @@ export const resolvers: NonEmptyArray<Function> = [
   TriggerRuleChangeResolver,
   AlertResolver,
   AuditResolver,
+  PartnershipEventResolver,
+  ...reviewResolvers,
 ];
 
 /** Opens the audit scope of each mutation field: mutate() and loadByGlobalId() read it (auth/request-scope.ts). */
