@@ -195,9 +195,15 @@ export class AlertPeerReviewResolver {
   }
 }
 
+/*
+ * Scheduling needs a standing to write (a lead or governing role). The other changes are made by the
+ * review's participants, who may hold no such role (a reviewer who is a peer review lead, a teacher who
+ * owns an action): they need only be signed in, and the row rules in review.policy.ts decide, through
+ * loadByGlobalId, as they do for apps (which need write:alerts).
+ */
 @Resolver()
-@Authorized(Access.WRITE_ALERTS)
 export class PeerReviewMutations {
+  @Authorized(Access.WRITE_ALERTS)
   @Mutation(() => PeerReviewPayload, {
     description:
       'Schedules a peer review of a member school by its group, or from an alert of severity PEER_REVIEW (acknowledged and linked), with reviewers from partner schools.',
@@ -212,6 +218,7 @@ export class PeerReviewMutations {
     });
   }
 
+  @Authorized(Access.ALERTS)
   @Mutation(() => PeerReviewPayload, {
     description:
       'Moves a peer review on: start it, complete it (needs findings; resolves the alert that raised it and any PEER_REVIEW_OVERDUE alert), follow it up (every action done or dropped) or cancel it.',
@@ -226,6 +233,7 @@ export class PeerReviewMutations {
     });
   }
 
+  @Authorized(Access.ALERTS)
   @Mutation(() => PeerReviewFindingPayload, {
     description:
       "Records the reviewers' grade for an area; a grade worse than the school's own self-evaluation is flagged and evaluated by the PEER_REVIEW_FINDING_WORSE rules.",
@@ -240,6 +248,7 @@ export class PeerReviewMutations {
     });
   }
 
+  @Authorized(Access.ALERTS)
   @Mutation(() => PeerReviewActionPayload, { description: 'Agrees an action at a peer review, with its owner (who is told) and due date.' })
   peerReviewActionAdd(
     @Arg('input', { description: 'The review, what is to be done, by whom and when.' }) input: PeerReviewActionAddInput,
@@ -251,6 +260,7 @@ export class PeerReviewMutations {
     });
   }
 
+  @Authorized(Access.ALERTS)
   @Mutation(() => PeerReviewActionPayload, {
     description: 'Takes up, completes or drops an agreed action (its owner, or those who run the review).',
   })

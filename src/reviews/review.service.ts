@@ -288,14 +288,22 @@ export async function addAction(em: EntityManager, input: PeerReviewActionAddInp
   if (input.dueOn < review.startedOn)
     errors.push(userError(['input', 'dueOn'], `must not be before the review started (${review.startedOn}).`));
   if (errors.length) throw new UserInputFailure(errors);
-  const owner = await loadByGlobalId(em, Person, input.ownerId, ['input', 'ownerId']);
+  // A reviewer may name the school's staff, whom they do not otherwise see: the owner is looked up among
+  // those eligible only, and anyone else (or no one) gets the same answer, so nothing about other people leaks.
   const school = await em.findOneOrFail(School, { id: review.schoolId });
-  const isReviewer = (review.reviewerIds ?? []).includes(owner.id);
-  if (!isReviewer && !(await holdsPostOrSeat(em, owner.id, [school.id], await currentGroupsOf(em, school.id))))
+  const parsed = fromGlobalId(input.ownerId);
+  if (!parsed || parsed.typeName !== 'Person') fail(['input', 'ownerId'], 'is not the ID of a Person.');
+  const owner = await em.findOne(Person, { id: parsed.id });
+  const eligible =
+    owner !== null &&
+    ((review.reviewerIds ?? []).includes(owner.id) ||
+      (await holdsPostOrSeat(em, owner.id, [school.id], await currentGroupsOf(em, school.id))));
+  if (!owner || !eligible)
     fail(
       ['input', 'ownerId'],
-      `${owner.fullName} is not a reviewer and holds no current post or seat in ${school.name} or its groups; an action needs an owner who can carry it out.`,
+      `is not a reviewer of this review nor a person with a current post or seat in ${school.name} or its groups; an action needs an owner who can carry it out.`,
     );
+  currentMutation()?.touched.add(input.ownerId);
   const action = em.create(PeerReviewAction, {
     peerReviewId: review.id,
     description: input.description.trim(),
