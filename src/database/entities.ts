@@ -11,8 +11,10 @@ import { Person, Post } from '../people/person.entity';
 import { School, SchoolLink } from '../schools/school.entity';
 import { SupportLink } from '../support/support-link.entity';
 import { PeerReview, PeerReviewAction, PeerReviewFinding, PeerReviewReviewer } from '../reviews/review.entity';
-// Registers the peer review rule kinds with the evaluation.
+import { InterventionCase, InterventionMilestone, InterventionReview } from '../interventions/intervention.entity';
+// Register the peer review and intervention rule kinds with the evaluation.
 import '../reviews/review.rules';
+import '../interventions/intervention.rules';
 
 /** Every MikroORM entity, listed rather than discovered from folders so tests and builds see the same set. */
 export const entities = [
@@ -38,4 +40,7 @@ export const entities = [
   PeerReviewReviewer,
   PeerReviewFinding,
   PeerReviewAction,
+  InterventionCase,
+  InterventionMilestone,
+  InterventionReview,
 ];

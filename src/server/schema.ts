@@ -31,6 +31,7 @@ import {
 } from '../groups/group.resolver';
 import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, SchoolStaffResolver } from '../people/people.resolver';
 import { PartnershipEventResolver } from '../alerts/partnership-event';
+import { interventionResolvers } from '../interventions/intervention.resolver';
 import { reviewResolvers } from '../reviews/review.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolSupportResolver, SupportLinkResolver, SupportMutations } from '../support/support.resolver';
@@ -67,6 +68,7 @@ export const resolvers: NonEmptyArray<Function> = [
   AuditResolver,
   PartnershipEventResolver,
   ...reviewResolvers,
+  ...interventionResolvers,
 ];
 
 /** Opens the audit scope of each mutation field: mutate() and loadByGlobalId() read it (auth/request-scope.ts). */
