@@ -424,4 +424,38 @@ describe('peer reviews', () => {
     });
     expect(seen.data!.node).toEqual({ overdue: true, status: 'OPEN' });
   });
+  it('schedules once from one alert when two leaders race, the other told why, and resumes workflow events from a cursor', async () => {
+    await fresh();
+    await recordMeasure(app.orm, p.schools.a, 40);
+    const [alert] = await app.sql<{ id: number }>(
+      `select a.id from alert a join trigger_rule r on r.id = a.rule_id where a.school_id = $1 and r.system_key = 'ks2_rwm_below_floor'`,
+      [p.schools.a],
+    );
+    const alertId = globalId('Alert', alert.id);
+    const results = await Promise.all([schedule('ceo', { schoolId: null, alertId }), schedule('admin', { schoolId: null, alertId })]);
+    const won = results.filter((r) => r.peerReview);
+    const lost = results.filter((r) => !r.peerReview);
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0].userErrors[0]).toMatchObject({ field: ['input', 'alertId'], code: 'CONFLICT' });
+    const events = await app.sql(`select kind from alert_event where school_id = $1 and alert_id is null`, [p.schools.a]);
+    expect(events).toEqual([{ kind: 'peer_review_scheduled' }]);
+
+    // A reviewer who was away resumes from the cursor of the last event they processed: nothing missed, nothing twice.
+    const first = wsClient(wsUrlOf(app.url), await p.as('headB'));
+    const live = collect(first, EVENTS);
+    await connected(first);
+    const reviewId = won[0].peerReview.id;
+    await move(reviewId, 'IN_PROGRESS', { on: '2025-11-03' });
+    await live.until(1);
+    const cursor = live.events[0].cursor;
+    await first.dispose();
+    await move(reviewId, 'CANCELLED', { note: 'School closed for snow' });
+    const again = wsClient(wsUrlOf(app.url), await p.as('headB'));
+    const resumed = collect(again, EVENTS, { since: cursor });
+    await resumed.until(1);
+    await sleep(300);
+    expect(resumed.events.map((e: any) => e.summary)).toEqual([expect.stringMatching(/IN_PROGRESS -> CANCELLED/)]);
+    await again.dispose();
+  });
 });
