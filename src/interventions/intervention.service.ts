@@ -92,7 +92,7 @@ export async function openCase(em: EntityManager, input: InterventionCaseOpenInp
   const existing = await em.findOne(InterventionCase, { schoolId: school.id, status: InterventionCaseStatus.OPEN });
   if (existing)
     fail(
-      [input.alertId ? 'input' : 'input', input.alertId ? 'alertId' : 'schoolId'],
+      ['input', input.alertId ? 'alertId' : 'schoolId'],
       `${school.name} already has an open intervention case (${existing.nodeId}); close it first.`,
       UserErrorCode.CONFLICT,
     );
