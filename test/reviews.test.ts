@@ -330,7 +330,7 @@ describe('peer reviews', () => {
       },
     });
     expect(overdueRule.triggerRuleCreate.userErrors).toEqual([]);
-    await recordMeasure(app.orm, p.schools.a, 48);
+    await recordMeasure(app.orm, p.schools.a, 48, { year: '2025/26' });
     const alerts = await app.sql<{ id: number; kind: string; severity: string }>(
       `select a.id, r.kind, a.severity from alert a join trigger_rule r on r.id = a.rule_id where a.school_id = $1 order by a.id`,
       [p.schools.a],
@@ -426,7 +426,7 @@ describe('peer reviews', () => {
   });
   it('schedules once from one alert when two leaders race, the other told why, and resumes workflow events from a cursor', async () => {
     await fresh();
-    await recordMeasure(app.orm, p.schools.a, 40);
+    await recordMeasure(app.orm, p.schools.a, 40, { year: '2025/26' });
     const [alert] = await app.sql<{ id: number }>(
       `select a.id from alert a join trigger_rule r on r.id = a.rule_id where a.school_id = $1 and r.system_key = 'ks2_rwm_below_floor'`,
       [p.schools.a],

@@ -137,6 +137,8 @@ async function* reachable(ctx: Context, source: AsyncIterableIterator<AlertEvent
     for (;;) {
       const next = await source.next();
       if (next.done) return;
+      // A session whose key was revoked, token expired or person deleted receives nothing more (auth/sessions.ts).
+      if (ctx.session && !ctx.session.live) return;
       const event = next.value;
       let allowed = false;
       if (viewer.kind === 'app') allowed = viewer.hasScope(AppScope.READ_ALERTS);

@@ -4,7 +4,8 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { GraphQLArmorConfig } from '@escape.tech/graphql-armor-types';
-import { DocumentNode, GraphQLError, GraphQLSchema, specifiedRules, validate, ValidationRule } from 'graphql';
+import { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema, parse, specifiedRules, validate, ValidationRule } from 'graphql';
+import { findUnsafeText, noUnsafeTextRule } from '../server/protocol-errors';
 
 /**
  * Limits on what one operation may ask, in the spirit of graphql-armor's defaults. Depth is higher
@@ -26,16 +27,22 @@ export const LIMITS = {
 const armorConfig: GraphQLArmorConfig = {
   maxDepth: { n: LIMITS.maxDepth },
   costLimit: { maxCost: LIMITS.maxCost, depthCostFactor: 1 },
-  maxAliases: { n: LIMITS.maxAliases },
+  // Aliases of __typename count too (armor lets them through by default: 200 of them passed).
+  maxAliases: { n: LIMITS.maxAliases, allowList: [] },
   maxDirectives: { n: LIMITS.maxDirectives },
-  maxTokens: { n: LIMITS.maxTokens },
+  // The token limit is graphql's own parse option (below): armor's plugin throws from a hook, which Apollo answers with 500.
+  maxTokens: { enabled: false },
   // Keep "Did you mean ...?" hints in development; hide them in production so the schema cannot be guessed.
   blockFieldSuggestion: { enabled: false },
 };
 
-/** Apollo's plugins and validation rules for HTTP. */
+/** graphql's parser stops at the token limit with a syntax error, which Apollo answers with 400. */
+export const PARSE_OPTIONS = { maxTokens: LIMITS.maxTokens };
+
+/** Apollo's plugins, validation rules and parse options for HTTP. */
 export function apolloLimits(production: boolean) {
-  return new ApolloArmor({ ...armorConfig, blockFieldSuggestion: { enabled: production } }).protect();
+  const armor = new ApolloArmor({ ...armorConfig, blockFieldSuggestion: { enabled: production } }).protect();
+  return { ...armor, validationRules: [...armor.validationRules, noUnsafeTextRule], parseOptions: PARSE_OPTIONS };
 }
 
 /** The same depth, cost, alias and directive rules for operations arriving over WebSocket. */
@@ -44,8 +51,38 @@ const wsRules: ValidationRule[] = [
   costLimitRule(armorConfig.costLimit),
   maxAliasesRule(armorConfig.maxAliases),
   maxDirectivesRule(armorConfig.maxDirectives),
+  noUnsafeTextRule,
 ];
 
 export function validateWithLimits(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
-  return validate(schema, document, [...specifiedRules, ...wsRules]);
+  try {
+    return validate(schema, document, [...specifiedRules, ...wsRules]);
+  } catch (error) {
+    // Armor's rules throw their refusal rather than report it.
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
+}
+
+/**
+ * A graphql-ws subscribe message checked as an HTTP request is: no NUL or lone surrogate anywhere,
+ * the token limit while parsing, then the validation rules with every limit. Returns the errors to
+ * send back, or the arguments to run it with.
+ */
+export function prepareWsOperation(
+  schema: GraphQLSchema,
+  payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: unknown },
+): readonly GraphQLError[] | ExecutionArgs {
+  const unsafe = findUnsafeText(payload);
+  if (unsafe) return [new GraphQLError(unsafe, { extensions: { code: 'BAD_USER_INPUT' } })];
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query, PARSE_OPTIONS);
+  } catch (error) {
+    if (error instanceof GraphQLError) return [new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    throw error;
+  }
+  const errors = validateWithLimits(schema, document);
+  if (errors.length) return errors;
+  return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined };
 }

@@ -1,3 +1,4 @@
+import { UsageError } from '../command-line';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { loadDemoIfEmpty } from './demo';
 import { seedEngland } from './england';
@@ -33,7 +34,7 @@ export async function runSeedCommand(orm: MikroORM, args: string[]): Promise<See
   if (which === 'england') {
     const scaleAt = flags.indexOf('--scale');
     const scale = scaleAt >= 0 ? Number(flags[scaleAt + 1]) : 1;
-    if (!(scale > 0 && scale <= 10)) throw new Error('--scale takes a number above 0 and at most 10.');
+    if (!(scale > 0 && scale <= 10)) throw new UsageError(`--scale is "${flags[scaleAt + 1] ?? ''}": give a number above 0 and at most 10.`);
     const result = await seedEngland(orm, { scale, replace: flags.includes('--replace') });
     return {
       dataset: 'england',
