@@ -29,14 +29,23 @@ async function main(argv: string[]): Promise<number> {
       let server: Awaited<ReturnType<typeof startServer>> | undefined;
       let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
       // Installed before the database opens: a signal during start-up also stops everything in order.
-      stopGracefullyOnSignals(async () => {
-        await server?.close();
-        await db?.close();
-      }, Number(process.env.TRELLIS_SHUTDOWN_TIMEOUT_MS ?? 20_000));
+      stopGracefullyOnSignals(
+        async () => {
+          await server?.close();
+          await db?.close();
+        },
+        Number(process.env.TRELLIS_SHUTDOWN_TIMEOUT_MS ?? 20_000),
+      );
       db = await openDatabase(config);
       try {
         await loadDemoIfEmpty(db.orm);
-        server = await startServer({ orm: db.orm, port: config.port, host: config.host, production: config.production, processMetrics: true });
+        server = await startServer({
+          orm: db.orm,
+          port: config.port,
+          host: config.host,
+          production: config.production,
+          processMetrics: true,
+        });
       } catch (error) {
         await db.close().catch(() => undefined);
         throw error;

@@ -72,7 +72,7 @@ accepting, finishes requests in flight, closes WebSockets with 1001 and releases
         summary: 'about 24,000 schools with groups, governance, staff and support (N scales it, 0 < N <= 10)',
         options: {
           scale: { type: 'string', help: 'size relative to England (default 1; the tests use 0.01)' },
-          replace: { type: 'boolean', help: 'empty the data set\'s tables first (refused without it when schools exist)' },
+          replace: { type: 'boolean', help: "empty the data set's tables first (refused without it when schools exist)" },
         },
         positionals: [0, 0],
       },
@@ -129,12 +129,17 @@ that kind (the missing headers are named), 2 for a wrong command line.`,
         positionals: [0, 0],
       },
       list: { summary: 'list keys: id, name, prefix, scopes, created, revoked, last used', positionals: [0, 0] },
-      revoke: { args: '<id>', summary: 'revoke a key at once (its id from apikey list or apikey create)', positionals: [1, 1] },
+      revoke: {
+        args: '<id> | --name NAME',
+        summary: 'revoke a key at once: by its id (from apikey list or create), or every active key with that name',
+        options: { name: { type: 'string', help: 'the name given at create' } },
+        positionals: [0, 1],
+      },
     },
   },
   token: {
     args: '<person> [--expires 12h]',
-    summary: "print a bearer token for a person: database id, Person global ID or email",
+    summary: 'print a bearer token for a person: database id, Person global ID or email',
     details: 'Signed with TRELLIS_JWT_SECRET, or the development secret when it is unset (never in production).',
     options: { expires: { type: 'string', help: 'lifetime, e.g. 30m, 12h (default), 7d' } },
     positionals: [1, 1],
@@ -174,7 +179,9 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     const [sub, ...subArgs] = args;
     if (sub === undefined || sub.startsWith('-')) {
       if (wantsHelp(args)) return { path, args, help: true };
-      throw new UsageError(`trellis ${name} needs one of ${listOf(Object.keys(command.subcommands))}: run trellis ${name} --help for details.`);
+      throw new UsageError(
+        `trellis ${name} needs one of ${listOf(Object.keys(command.subcommands))}: run trellis ${name} --help for details.`,
+      );
     }
     if (!command.subcommands[sub]) {
       throw new UsageError(`"${sub}" is not a trellis ${name} subcommand: use ${listOf(Object.keys(command.subcommands))}.`);
@@ -202,7 +209,9 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     throw new UsageError(`${label} needs ${command.args?.replace(/\s*\[.*$/, '') || 'more arguments'}: see ${label} --help.`);
   }
   if (positionals.length > max) {
-    throw new UsageError(`${label} takes ${max === 0 ? 'no arguments' : `at most ${max} argument${max > 1 ? 's' : ''}`} but was given "${positionals.slice(max).join(' ')}": see ${label} --help.`);
+    throw new UsageError(
+      `${label} takes ${max === 0 ? 'no arguments' : `at most ${max} argument${max > 1 ? 's' : ''}`} but was given "${positionals.slice(max).join(' ')}": see ${label} --help.`,
+    );
   }
   return { path, args, help: false };
 }
@@ -237,15 +246,21 @@ export function helpText(path: string[]): string {
   }
   const command = commandAt(path);
   const label = `trellis ${path.join(' ')}`;
-  const lines = [`Usage: ${label}${command.subcommands ? ' <subcommand>' : ''}${command.args ? ` ${command.args}` : ''}`, '', command.summary];
+  const lines = [
+    `Usage: ${label}${command.subcommands ? ' <subcommand>' : ''}${command.args ? ` ${command.args}` : ''}`,
+    '',
+    command.summary,
+  ];
   if (command.details) lines.push('', command.details);
   if (command.subcommands) {
     lines.push('', 'Subcommands:');
-    for (const [sub, subcommand] of Object.entries(command.subcommands)) lines.push(`  ${`${sub} ${subcommand.args ?? ''}`.padEnd(36)} ${subcommand.summary}`);
+    for (const [sub, subcommand] of Object.entries(command.subcommands))
+      lines.push(`  ${`${sub} ${subcommand.args ?? ''}`.padEnd(36)} ${subcommand.summary}`);
   }
   if (command.options) {
     lines.push('', 'Options:');
-    for (const [name, option] of Object.entries(command.options)) lines.push(`  --${`${name}${option.type === 'string' ? ' VALUE' : ''}`.padEnd(16)} ${option.help}`);
+    for (const [name, option] of Object.entries(command.options))
+      lines.push(`  --${`${name}${option.type === 'string' ? ' VALUE' : ''}`.padEnd(16)} ${option.help}`);
   }
   lines.push(`  --help           print this help`);
   return `${lines.join('\n')}\n`;
@@ -257,7 +272,13 @@ export function describeFailure(error: unknown, commandPath: string[]): { code: 
   if (error instanceof ConfigError) return { code: 2, message: error.problems.join('\ntrellis: ') };
   if (error instanceof UsageError) return { code: 2, message: error.message };
   if (error instanceof CommandError) return { code: 1, message: error.message };
-  const err = error as { code?: string; message?: string; address?: string; port?: number; errors?: { code?: string; address?: string; port?: number }[] };
+  const err = error as {
+    code?: string;
+    message?: string;
+    address?: string;
+    port?: number;
+    errors?: { code?: string; address?: string; port?: number }[];
+  };
   // pg reports a refused connection to each address it tried as an AggregateError.
   const network = err?.code ? err : err?.errors?.find((e) => e?.code);
   switch (network?.code) {
@@ -271,9 +292,15 @@ export function describeFailure(error: unknown, commandPath: string[]): { code: 
       };
     case '28P01':
     case '28000':
-      return { code: 1, message: `PostgreSQL refused the login (${messageWithoutSql(err.message ?? '')}): check the user and password in DATABASE_URL.` };
+      return {
+        code: 1,
+        message: `PostgreSQL refused the login (${messageWithoutSql(err.message ?? '')}): check the user and password in DATABASE_URL.`,
+      };
     case '3D000':
-      return { code: 1, message: `${messageWithoutSql(err.message ?? '')}: create it (createdb) or fix the database name in DATABASE_URL.` };
+      return {
+        code: 1,
+        message: `${messageWithoutSql(err.message ?? '')}: create it (createdb) or fix the database name in DATABASE_URL.`,
+      };
     case 'ENOENT':
       return { code: 1, message: `${err.message}: check the path (relative paths start from ${process.cwd()}).` };
   }

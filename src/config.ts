@@ -102,7 +102,9 @@ export function configProblems(env: NodeJS.ProcessEnv = process.env): string[] {
       url = undefined;
     }
     if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
-      problems.push(`DATABASE_URL is not a PostgreSQL URL: write it as postgres://user:password@host:5432/database, or unset it to use the embedded PostgreSQL.`);
+      problems.push(
+        `DATABASE_URL is not a PostgreSQL URL: write it as postgres://user:password@host:5432/database, or unset it to use the embedded PostgreSQL.`,
+      );
     }
   }
   if (env.LOG_LEVEL && !LOG_LEVELS.includes(env.LOG_LEVEL)) {
@@ -117,8 +119,15 @@ export function configProblems(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.TRELLIS_JWT_ALG && !JWT_ALGORITHMS.includes(env.TRELLIS_JWT_ALG)) {
     problems.push(`TRELLIS_JWT_ALG is "${env.TRELLIS_JWT_ALG}": set it to one of ${JWT_ALGORITHMS.join(', ')}.`);
   }
-  if (env.TRELLIS_JWT_ALG && JWT_ALGORITHMS.includes(env.TRELLIS_JWT_ALG) && !env.TRELLIS_JWT_ALG.startsWith('HS') && !env.TRELLIS_JWT_PUBLIC_KEY) {
-    problems.push(`TRELLIS_JWT_ALG is ${env.TRELLIS_JWT_ALG} but TRELLIS_JWT_PUBLIC_KEY is not set: give the PEM public key that verifies such tokens.`);
+  if (
+    env.TRELLIS_JWT_ALG &&
+    JWT_ALGORITHMS.includes(env.TRELLIS_JWT_ALG) &&
+    !env.TRELLIS_JWT_ALG.startsWith('HS') &&
+    !env.TRELLIS_JWT_PUBLIC_KEY
+  ) {
+    problems.push(
+      `TRELLIS_JWT_ALG is ${env.TRELLIS_JWT_ALG} but TRELLIS_JWT_PUBLIC_KEY is not set: give the PEM public key that verifies such tokens.`,
+    );
   }
   if (env.TRELLIS_JWT_PUBLIC_KEY && !env.TRELLIS_JWT_PUBLIC_KEY.includes('-----BEGIN PUBLIC KEY-----')) {
     problems.push('TRELLIS_JWT_PUBLIC_KEY is not a PEM public key: it must start with -----BEGIN PUBLIC KEY-----.');
@@ -126,12 +135,18 @@ export function configProblems(env: NodeJS.ProcessEnv = process.env): string[] {
   const secret = env.TRELLIS_JWT_SECRET;
   if (production) {
     if (!secret && !env.TRELLIS_JWT_PUBLIC_KEY) {
-      problems.push('NODE_ENV is production but neither TRELLIS_JWT_SECRET nor TRELLIS_JWT_PUBLIC_KEY is set: set one, or no token can be verified.');
+      problems.push(
+        'NODE_ENV is production but neither TRELLIS_JWT_SECRET nor TRELLIS_JWT_PUBLIC_KEY is set: set one, or no token can be verified.',
+      );
     }
     if (secret === DEVELOPMENT_JWT_SECRET) {
-      problems.push('TRELLIS_JWT_SECRET is the published development secret: in production set a secret of your own (at least 32 characters).');
+      problems.push(
+        'TRELLIS_JWT_SECRET is the published development secret: in production set a secret of your own (at least 32 characters).',
+      );
     } else if (secret && secret.length < 32) {
-      problems.push(`TRELLIS_JWT_SECRET has ${secret.length} characters: in production use at least 32 random characters (e.g. openssl rand -base64 48).`);
+      problems.push(
+        `TRELLIS_JWT_SECRET has ${secret.length} characters: in production use at least 32 random characters (e.g. openssl rand -base64 48).`,
+      );
     }
   }
   return problems;

@@ -11,7 +11,7 @@ import pino from 'pino';
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const wanted = process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
 
-export const logger = pino({
+export const loggerOptions: pino.LoggerOptions = {
   // An unknown LOG_LEVEL is reported by the configuration check (config.ts); log at info meanwhile.
   level: LEVELS.includes(wanted) ? wanted : 'info',
   base: undefined,
@@ -20,7 +20,9 @@ export const logger = pino({
     paths: ['authorization', 'token', 'key', 'apiKey', '*.authorization', '*.token', '*.key', '*.apiKey', 'req.headers.authorization'],
     censor: '[redacted]',
   },
-});
+};
+
+export const logger = pino(loggerOptions);
 
 /** What a log line says about an error: its type, message, database codes and a few stack frames. */
 export interface ErrorSummary {
@@ -34,14 +36,21 @@ export interface ErrorSummary {
   cause?: ErrorSummary;
 }
 
-// The statements Trellis sends; knex prefixes a failed statement to the driver's message ("select ... - reason").
-const SQL_START = /^\s*(select|insert|update|delete|with|create|alter|drop|truncate|begin|commit|rollback|savepoint|release|set|lock|listen|notify|copy|explain|analyze|do)\b/i;
+// The statements Trellis sends. knex puts a failed statement before the driver's message
+// ("select ... - reason"), and MikroORM's migrator quotes that after "Original error: ".
+const SQL_START =
+  /(^|: )\s*(select|insert|update|delete|with|create|alter|drop|truncate|begin|commit|rollback|savepoint|release|set|lock|listen|notify|copy|explain|analyze|do)\s/i;
 
-/** A message without any SQL the driver prepended to it. */
+/** A message without any SQL the driver prepended to it, nor the row values PostgreSQL's detail may quote. */
 export function messageWithoutSql(message: string): string {
-  if (!SQL_START.test(message)) return message;
-  const cut = message.lastIndexOf(' - ');
-  return cut >= 0 ? message.slice(cut + 3) : 'database statement failed';
+  const found = SQL_START.exec(message);
+  if (!found) return message;
+  const start = found.index + found[1].length;
+  let statementAndReason = message.slice(start);
+  const detail = statementAndReason.search(/\n - (detail|hint|where):/);
+  if (detail >= 0) statementAndReason = statementAndReason.slice(0, detail);
+  const cut = statementAndReason.lastIndexOf(' - ');
+  return message.slice(0, start) + (cut >= 0 ? statementAndReason.slice(cut + 3) : 'a database statement failed');
 }
 
 export function summarizeError(err: unknown, depth = 0): ErrorSummary {

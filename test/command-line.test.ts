@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { COMMANDS, describeFailure, helpText, parseCommandLine } from '../src/command-line';
 import { configProblems } from '../src/config';
 import { withDatabase } from '../src/database/embedded';
-import { createTestDatabase, dropTestDatabase } from './helpers';
+import { runAuthCommand } from '../src/auth/auth.command';
+import { openOrm } from '../src/database/orm';
+import { createTestDatabase, dropTestDatabase, TEST_AUTH } from './helpers';
 import { CliResult, runCli } from './processes';
 
 /** Every command path: each command, and each subcommand under it. */
@@ -67,18 +69,18 @@ describe('trellis --help', () => {
 describe('usage errors: one sentence and exit code 2', () => {
   const cases: [args: string[], says: RegExp][] = [
     [['frobnicate'], /"frobnicate" is not a trellis command: run trellis --help/],
-    [['import'], /trellis import needs one of gias, census or links/],
-    [['import', 'everything', 'x.csv'], /"everything" is not a trellis import subcommand: use gias, census or links/],
+    [['import'], /trellis import needs one of gias, links, census, ks2, ofsted or measures/],
+    [['import', 'everything', 'x.csv'], /"everything" is not a trellis import subcommand: use gias, links, census, ks2, ofsted or measures/],
     [['import', 'gias'], /trellis import gias needs <file>/],
     [['import', 'gias', 'a.csv', 'b.csv'], /takes at most 1 argument but was given "b.csv"/],
-    [['import', 'gias', 'a.csv', '--problem=3'], /--problem is not an option of trellis import gias: it takes --problems/],
+    [['import', 'gias', 'a.csv', '--problem=3'], /--problem is not an option of trellis import gias: it takes --dry-run, --problems/],
     [['evidence', 'ks3', 'x.csv'], /"ks3" is not a trellis evidence subcommand/],
     [['seed'], /trellis seed needs one of england or demo/],
     [['seed', 'england', '--scale'], /--scale is missing its value in trellis seed england/],
     [['seed', 'wales'], /"wales" is not a trellis seed subcommand/],
     [['apikey'], /trellis apikey needs one of create, list or revoke/],
     [['apikey', 'create', '--nme', 'Hub'], /--nme is not an option of trellis apikey create: it takes --name, --scopes/],
-    [['apikey', 'revoke'], /trellis apikey revoke needs <id>/],
+    [['apikey', 'revoke', '--nam', 'Hub'], /--nam is not an option of trellis apikey revoke: it takes --name/],
     [['token'], /trellis token needs <person>/],
     [['token', '42', '--expiry', '1h'], /--expiry is not an option of trellis token: it takes --expires/],
     [['role', 'grant', '42'], /trellis role grant needs <person> admin\|la_officer/],
@@ -122,7 +124,10 @@ describe('configuration is checked at start, with a sentence per bad value (exit
     [{ LOG_LEVEL: 'loud' }, /^trellis: LOG_LEVEL is "loud": set it to one of fatal, error, warn, info, debug, trace, silent/],
     [{ NODE_ENV: 'prod' }, /^trellis: NODE_ENV is "prod": set it to production, development or test/],
     [{ NODE_ENV: 'production' }, /^trellis: NODE_ENV is production but neither TRELLIS_JWT_SECRET nor TRELLIS_JWT_PUBLIC_KEY is set/],
-    [{ NODE_ENV: 'production', TRELLIS_JWT_SECRET: 'short' }, /^trellis: TRELLIS_JWT_SECRET has 5 characters: in production use at least 32/],
+    [
+      { NODE_ENV: 'production', TRELLIS_JWT_SECRET: 'short' },
+      /^trellis: TRELLIS_JWT_SECRET has 5 characters: in production use at least 32/,
+    ],
     [{ NODE_ENV: 'production', TRELLIS_JWT_SECRET: 'trellis-development-secret-not-for-production' }, /published development secret/],
     [{ TRELLIS_JWT_ALG: 'none' }, /^trellis: TRELLIS_JWT_ALG is "none": set it to one of HS256/],
     [{ TRELLIS_JWT_ALG: 'RS256' }, /^trellis: TRELLIS_JWT_ALG is RS256 but TRELLIS_JWT_PUBLIC_KEY is not set/],
@@ -140,7 +145,14 @@ describe('configuration is checked at start, with a sentence per bad value (exit
       expect(`trellis: ${problems[0]}`).toMatch(says);
     }
     expect(configProblems({})).toEqual([]);
-    expect(configProblems({ NODE_ENV: 'production', TRELLIS_JWT_SECRET: 'x'.repeat(32), PORT: '8080', DATABASE_URL: 'postgresql://u:p@db:5432/trellis' })).toEqual([]);
+    expect(
+      configProblems({
+        NODE_ENV: 'production',
+        TRELLIS_JWT_SECRET: 'x'.repeat(32),
+        PORT: '8080',
+        DATABASE_URL: 'postgresql://u:p@db:5432/trellis',
+      }),
+    ).toEqual([]);
   });
 
   it('refuses to start (or run any command) with them, one line each, exit 2', async () => {
@@ -184,7 +196,9 @@ describe('failures: one sentence and exit code 1, a stack trace only with LOG_LE
   it('says which PostgreSQL it cannot reach', async () => {
     const result = await runCli(['migrate'], NO_DATABASE);
     expectOneSentence(result, 1);
-    expect(result.stderr).toBe('trellis: cannot reach PostgreSQL at 127.0.0.1:1 (ECONNREFUSED): check DATABASE_URL and that the server is running.\n');
+    expect(result.stderr).toBe(
+      'trellis: cannot reach PostgreSQL at 127.0.0.1:1 (ECONNREFUSED): check DATABASE_URL and that the server is running.\n',
+    );
   });
 
   it('says a person or key does not exist, and what to give instead', async () => {
@@ -194,17 +208,41 @@ describe('failures: one sentence and exit code 1, a stack trace only with LOG_LE
       runCli(['apikey', 'create', '--name', 'Hub', '--scopes', 'read:everything'], { DATABASE_URL: databaseUrl }),
     ]);
     expectOneSentence(person, 1);
-    expect(person.stderr).toBe('trellis: no person is nobody@example.org: give the database id, Person global ID or email of someone in this database.\n');
+    expect(person.stderr).toBe(
+      'trellis: no person is nobody@example.org: give the database id, Person global ID or email of someone in this database.\n',
+    );
     expectOneSentence(key, 1);
     expect(key.stderr).toBe('trellis: no active key has id 999: see apikey list for the keys and whether they are revoked.\n');
     expectOneSentence(scope, 2);
     expect(scope.stderr).toMatch(/^trellis: unknown scope read:everything: use a comma-separated list from read:schools/);
   });
 
+  it('revokes a key by the name it was created with, as the README shows, and says when there is none', async () => {
+    const orm = await openOrm({ clientUrl: databaseUrl });
+    try {
+      const created = await runAuthCommand(orm, TEST_AUTH, 'apikey', ['create', '--name', 'Hub dashboard', '--scopes', 'read:schools']);
+      const id = JSON.parse(created.slice(0, created.lastIndexOf('}') + 1)).id;
+      expect(await runAuthCommand(orm, TEST_AUTH, 'apikey', ['revoke', '--name', 'Hub dashboard'])).toBe(
+        `revoked key ${id} (Hub dashboard)`,
+      );
+      const again = await runAuthCommand(orm, TEST_AUTH, 'apikey', ['revoke', '--name', 'Hub dashboard']).catch((error: unknown) => error);
+      expect(describeFailure(again, ['apikey', 'revoke'])).toEqual({
+        code: 1,
+        message: 'no active key is named "Hub dashboard": see apikey list for the keys and their names.',
+      });
+      const noId = await runAuthCommand(orm, TEST_AUTH, 'apikey', ['revoke']).catch((error: unknown) => error);
+      expect(describeFailure(noId, ['apikey', 'revoke']).code).toBe(2);
+    } finally {
+      await orm.close(true);
+    }
+  });
+
   it('prints the stack trace after the sentence when LOG_LEVEL=debug', async () => {
     const result = await runCli(['token', 'nobody@example.org'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'debug' });
     expect(result.code).toBe(1);
-    expect(result.stderr.split('\n')[0]).toBe('trellis: no person is nobody@example.org: give the database id, Person global ID or email of someone in this database.');
+    expect(result.stderr.split('\n')[0]).toBe(
+      'trellis: no person is nobody@example.org: give the database id, Person global ID or email of someone in this database.',
+    );
     expect(result.stderr).toMatch(/^\s+at /m);
   });
 });

@@ -95,7 +95,7 @@ describe('explorer in a browser', () => {
     expect(offsite).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
-  });
+  }, 180_000);
 });
 
 describe('explorer over HTTP', () => {

@@ -7,13 +7,21 @@ import net from 'node:net';
 import { ALERT_CURSOR_LIST } from '../src/alerts/alert-event';
 import { encodeCursor } from '../src/core/pagination';
 import { withDatabase } from '../src/database/embedded';
-import { createTestDatabase, dropTestDatabase, startTestApp, tokenFor, TEST_ADMIN_ID, TestApp, wsUrlOf } from './helpers';
+import { openOrm } from '../src/database/orm';
+import { describeFailure } from '../src/command-line';
+import { startServer } from '../src/server/app';
+import { PortInUseError } from '../src/server/shutdown';
+import { createTestDatabase, dropTestDatabase, startTestApp, tokenFor, TEST_ADMIN_ID, TEST_AUTH, TestApp, wsUrlOf } from './helpers';
 import { freePort, processesMatching, runCli, TrellisProcess } from './processes';
 
 const RAISED = `subscription Inbox($since: String) { alertRaised(since: $since) { ${ALERT_EVENT_FIELDS} } }`;
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
 }
 
@@ -30,7 +38,9 @@ describe('an operator running trellis start', () => {
     sql.on('error', () => undefined);
     await sql.connect();
     // A school, so the demo does not load (it would take seconds and is not what these tests are about).
-    await sql.query(`insert into school (urn, name, phase, establishment_type) values (990001, 'Probe School', 'primary', 'community_school')`);
+    await sql.query(
+      `insert into school (urn, name, phase, establishment_type) values (990001, 'Probe School', 'primary', 'community_school')`,
+    );
     trellis = await (await TrellisProcess.start({ DATABASE_URL: databaseUrl })).ready();
   });
 
@@ -42,33 +52,67 @@ describe('an operator running trellis start', () => {
 
   it('writes one JSON line per operation with its request id, name, type, duration, status and viewer kind', async () => {
     const token = await tokenFor(TEST_ADMIN_ID);
-    const ok = await post(trellis.url, { query: 'query SchoolCount { schools(first: 1) { totalCount } }' }, { authorization: `Bearer ${token}`, 'x-request-id': 'probe-1' });
+    const ok = await post(
+      trellis.url,
+      { query: 'query SchoolCount { schools(first: 1) { totalCount } }' },
+      { authorization: `Bearer ${token}`, 'x-request-id': 'probe-1' },
+    );
     expect(ok.status).toBe(200);
     expect(ok.headers.get('x-request-id')).toBe('probe-1');
     const line = await trellis.logLine((l) => l.requestId === 'probe-1');
-    expect(line).toMatchObject({ msg: 'graphql operation', operation: 'SchoolCount', type: 'query', status: 'ok', httpStatus: 200, viewer: 'person' });
+    expect(line).toMatchObject({
+      msg: 'graphql operation',
+      operation: 'SchoolCount',
+      type: 'query',
+      status: 'ok',
+      httpStatus: 200,
+      viewer: 'person',
+    });
     expect(line.durationMs).toBeGreaterThan(0);
 
     const anonymous = await post(trellis.url, { query: '{ schools(first: 1) { totalCount } }' });
     const generated = anonymous.headers.get('x-request-id')!;
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await trellis.logLine((l) => l.requestId === generated)).toMatchObject({ operation: '(anonymous)', viewer: 'anonymous', status: 'ok' });
+    expect(await trellis.logLine((l) => l.requestId === generated)).toMatchObject({
+      operation: '(anonymous)',
+      viewer: 'anonymous',
+      status: 'ok',
+    });
 
     const invalid = await post(trellis.url, { query: 'query Broken { schools(first: 1) { noSuchField } }' }, { 'x-request-id': 'probe-2' });
     expect(invalid.status).toBe(400);
-    expect(await trellis.logLine((l) => l.requestId === 'probe-2')).toMatchObject({ operation: 'Broken', status: 'error', errors: ['GRAPHQL_VALIDATION_FAILED'] });
+    expect(await trellis.logLine((l) => l.requestId === 'probe-2')).toMatchObject({
+      operation: 'Broken',
+      status: 'error',
+      errors: ['GRAPHQL_VALIDATION_FAILED'],
+    });
 
-    const refused = await post(trellis.url, { query: '{ schools(first: 1) { totalCount } }' }, { authorization: 'Bearer not.a.token', 'x-request-id': 'probe-3' });
+    const refused = await post(
+      trellis.url,
+      { query: '{ schools(first: 1) { totalCount } }' },
+      { authorization: 'Bearer not.a.token', 'x-request-id': 'probe-3' },
+    );
     expect(refused.status).toBe(401);
-    expect(await trellis.logLine((l) => l.requestId === 'probe-3')).toMatchObject({ status: 'error', httpStatus: 401, errors: ['UNAUTHENTICATED'] });
+    expect(await trellis.logLine((l) => l.requestId === 'probe-3')).toMatchObject({
+      status: 'error',
+      httpStatus: 401,
+      errors: ['UNAUTHENTICATED'],
+    });
 
     const mutation = await post(
       trellis.url,
-      { query: 'mutation Close($id: ID!) { groupClose(input: { groupId: $id, closedOn: "2020-01-01" }) { userErrors { code } } }', variables: { id: 'R3JvdXA6OTk5OTk5' } },
+      {
+        query: 'mutation Close($id: ID!) { groupClose(input: { groupId: $id, closedOn: "2020-01-01" }) { userErrors { code } } }',
+        variables: { id: 'R3JvdXA6OTk5OTk5' },
+      },
       { authorization: `Bearer ${token}`, 'x-request-id': 'probe-4' },
     );
     expect(mutation.status).toBe(200);
-    expect(await trellis.logLine((l) => l.requestId === 'probe-4')).toMatchObject({ operation: 'Close', type: 'mutation', viewer: 'person' });
+    expect(await trellis.logLine((l) => l.requestId === 'probe-4')).toMatchObject({
+      operation: 'Close',
+      type: 'mutation',
+      viewer: 'person',
+    });
 
     // Never a token, the query text, variables or SQL in the log.
     const log = JSON.stringify(trellis.lines);
@@ -87,7 +131,10 @@ describe('an operator running trellis start', () => {
     }
     const ready = await fetch(`http://127.0.0.1:${trellis.port}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true }, listen: { ok: true } } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { database: { ok: true }, migrations: { ok: true }, listen: { ok: true } },
+    });
 
     // A migration this code knows is not applied (as when an older schema is restored): not ready.
     const { rows } = await sql.query(`delete from mikro_orm_migrations where id = (select max(id) from mikro_orm_migrations) returning *`);
@@ -100,7 +147,11 @@ describe('an operator running trellis start', () => {
       expect(body.checks.migrations).toMatchObject({ ok: false });
       expect(body.checks.migrations.detail).toContain(rows[0].name);
     } finally {
-      await sql.query(`insert into mikro_orm_migrations (id, name, executed_at) values ($1, $2, $3)`, [rows[0].id, rows[0].name, rows[0].executed_at]);
+      await sql.query(`insert into mikro_orm_migrations (id, name, executed_at) values ($1, $2, $3)`, [
+        rows[0].id,
+        rows[0].name,
+        rows[0].executed_at,
+      ]);
     }
 
     // The LISTEN connection is killed and cannot come back (the database refuses new connections): not ready.
@@ -109,7 +160,10 @@ describe('an operator running trellis start', () => {
     await admin.connect();
     await admin.query(`alter database "${database}" with allow_connections false`);
     try {
-      await sql.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'trellis-alerts-listen'`, [database]);
+      await sql.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'trellis-alerts-listen'`,
+        [database],
+      );
       let body: any;
       for (let i = 0; i < 50; i++) {
         const response = await fetch(`http://127.0.0.1:${trellis.port}/readyz`);
@@ -147,7 +201,10 @@ describe('an operator running trellis start', () => {
     trellis.kill('SIGTERM');
     await trellis.logLine((l) => l.signal === 'SIGTERM');
     expect(await closed).toBe(1001);
-    const readyz = await fetch(`http://127.0.0.1:${trellis.port}/readyz`).then((r) => r.status, () => 'refused');
+    const readyz = await fetch(`http://127.0.0.1:${trellis.port}/readyz`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     expect([503, 'refused']).toContain(readyz);
     // A new connection is refused (a raw socket: fetch might reuse a kept-alive one).
     const connect = await new Promise<string>((resolve) => {
@@ -164,7 +221,9 @@ describe('an operator running trellis start', () => {
     expect(response.body.data.schools.totalCount).toBe(1);
 
     expect(await trellis.exited).toBe(0);
-    const { rows } = await sql.query(`select application_name from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [database]);
+    const { rows } = await sql.query(`select application_name from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [
+      database,
+    ]);
     expect(rows).toEqual([]);
   });
 
@@ -174,7 +233,9 @@ describe('an operator running trellis start', () => {
       const started = Date.now();
       const second = await runCli(['start'], { DATABASE_URL: databaseUrl, PORT: String(holder.port), HOST: '127.0.0.1' });
       expect(second.code).toBe(1);
-      expect(second.stderr).toBe(`trellis: port ${holder.port} on 127.0.0.1 is already in use (another Trellis, or another program): stop it, or set PORT to a free port.\n`);
+      expect(second.stderr).toBe(
+        `trellis: port ${holder.port} on 127.0.0.1 is already in use (another Trellis, or another program): stop it, or set PORT to a free port.\n`,
+      );
       expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       await holder.stop();
@@ -208,6 +269,48 @@ describe('npm start', () => {
   });
 });
 
+describe('startServer on a taken port', () => {
+  it('rejects with the one-sentence error and leaves nothing open (the race a port probe cannot close)', async () => {
+    const database = await createTestDatabase();
+    const databaseUrl = withDatabase(inject('serverUrl'), database);
+    const holder = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => holder.once('listening', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    const orm = await openOrm({ clientUrl: databaseUrl });
+    try {
+      const failure = await startServer({ orm, port, host: '127.0.0.1', auth: TEST_AUTH, sweepIntervalMs: 0 }).catch(
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(PortInUseError);
+      expect(describeFailure(failure, ['start'])).toEqual({
+        code: 1,
+        message: `port ${port} on 127.0.0.1 is already in use (another Trellis, or another program): stop it, or set PORT to a free port.`,
+      });
+      // The alert feed's LISTEN connection and pool were released.
+      await orm.close(true);
+      const { rows } = await sql(
+        databaseUrl,
+        `select application_name from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      holder.close();
+      await dropTestDatabase(database);
+    }
+  });
+});
+
+async function sql(databaseUrl: string, text: string) {
+  const client = new PgClient({ connectionString: databaseUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
 describe('GET /metrics', () => {
   let app: TestApp;
 
@@ -222,7 +325,9 @@ describe('GET /metrics', () => {
   async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
     const text = await (await fetch(app.url.replace('/graphql', '/metrics'))).text();
     const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? wanted.every((w) => l.includes(w)) : false);
+    const line = text
+      .split('\n')
+      .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? wanted.every((w) => l.includes(w)) : false));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   }
 

@@ -115,7 +115,8 @@ export class TrellisProcess {
     for (;;) {
       const line = this.lines.find(match);
       if (line) return line;
-      if (Date.now() > until) throw new Error(`no such log line within ${timeoutMs} ms; last lines: ${JSON.stringify(this.lines.slice(-5))}`);
+      if (Date.now() > until)
+        throw new Error(`no such log line within ${timeoutMs} ms; last lines: ${JSON.stringify(this.lines.slice(-5))}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

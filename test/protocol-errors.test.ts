@@ -312,6 +312,31 @@ describe('WebSocket: the same refusals', () => {
     expect(result.errors?.[0].message).toMatch(message);
   });
 
+  /** Opens a raw graphql-transport-ws socket, acknowledged, and returns how the server closes it after `send`. */
+  async function closeCodeAfter(send: (socket: WebSocket) => void): Promise<number> {
+    const socket = new WebSocket(wsUrlOf(app.url), 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: app.authorization } }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    send(socket);
+    return closed;
+  }
+
+  it.each([
+    { name: 'a message that is not JSON', message: '{"type": "subscribe",', code: 4400 },
+    { name: 'a message of an unknown type', message: JSON.stringify({ type: 'hello' }), code: 4400 },
+    { name: 'a subscribe whose query is not a string', message: JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 5 } }), code: 4400 },
+    { name: 'a subscribe without an id', message: JSON.stringify({ type: 'subscribe', payload: { query: '{ __typename }' } }), code: 4400 },
+    {
+      name: 'a message over 1 MB',
+      message: JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ __typename }', variables: { pad: 'x'.repeat(1024 * 1024) } } }),
+      code: 1009,
+    },
+  ])('closes the socket on $name with $code', async ({ message, code }) => {
+    expect(await closeCodeAfter((socket) => socket.send(message))).toBe(code);
+  });
+
   it('answers a query within the limits', async () => {
     const result = (await overWs(`{ ${Array.from({ length: LIMITS.maxAliases }, (_, i) => `t${i}: __typename`).join(' ')} }`)) as {
       data?: Record<string, string>;

@@ -115,6 +115,9 @@ export class AlertFeed {
     this.listener = client;
     await client.connect();
     await client.query('listen trellis_alert_events');
+    // Access changes announced while we were not listening were missed: re-read scopes and credentials.
+    bumpAccessEpoch();
+    this.options.onAccessChanged?.();
     // Anything committed while we were not listening: sequence it and read from our position.
     this.wake(true);
   }
@@ -175,14 +178,24 @@ export class AlertFeed {
       );
       if (rows.length === 0) return;
       const events = await this.hydrate(rows);
-      // Credentials are read after the events: one revoked before an event committed is seen here.
-      await this.options.beforeDelivery?.();
+      await this.accessBefore();
       this.position = events[events.length - 1].position;
       this.options.observer?.read(events);
       for (const subscriber of this.subscribers) subscriber.offer(events);
       this.onDelivered?.(events);
       if (rows.length < pageSize) return;
     }
+  }
+
+  /**
+   * Brings access up to date with events just read, before they are handed out. A round trip on the
+   * LISTEN connection makes PostgreSQL send the notifications it holds for us first (it sends pending
+   * ones before answering), so an `access` NOTIFY committed before these events has dropped cached
+   * scopes by now; then credentials are read after the events (sessions.ts).
+   */
+  private async accessBefore(): Promise<void> {
+    await this.listener?.query('select 1').catch(() => undefined);
+    await this.options.beforeDelivery?.();
   }
 
   /** Turns rows into events, with each alert's school and rule loaded once for every subscriber. */
@@ -206,7 +219,12 @@ export class AlertFeed {
    * events; without, live events from now.
    */
   subscribe(filter: AlertEventFilter, since?: number): AlertSubscriber {
-    const subscriber = new AlertSubscriber(filter, since ?? this.position, () => this.subscribers.delete(subscriber), this.options.observer);
+    const subscriber = new AlertSubscriber(
+      filter,
+      since ?? this.position,
+      () => this.subscribers.delete(subscriber),
+      this.options.observer,
+    );
     this.subscribers.add(subscriber);
     if (since !== undefined) void this.catchUp(subscriber, since);
     return subscriber;
@@ -235,7 +253,7 @@ export class AlertFeed {
         if (subscriber.done) return;
         if (rows.length === 0) break;
         const events = await this.hydrate(rows);
-        await this.options.beforeDelivery?.();
+        await this.accessBefore();
         for (const event of events) subscriber.push(event, false);
         cursor = events[events.length - 1].position;
         if (rows.length < 500) break;

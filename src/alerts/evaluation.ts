@@ -279,19 +279,24 @@ export async function evaluate(em: EntityManager, kinds: TriggerRuleKind[], scop
   // how many rules hold per school, and on small guesses it joins the CTEs with nested loops, which is
   // quadratic in the drop. For a bulk scope, hash joins only, for these statements only (restored after).
   const bulk = scope.schoolIds !== undefined && scope.schoolIds.length > BULK_SCOPE;
-  let previous: string | undefined;
+  // Switching nested loops off makes the planner's costs huge (it adds a penalty, not a ban), which
+  // would trigger JIT compilation: seconds of compiling for a statement that runs in milliseconds.
+  // So JIT goes off with it.
+  let previous: { nestloop: string; jit: string } | undefined;
   if (bulk) {
-    const rows: { previous: string }[] = await em.execute(
-      `select current_setting('enable_nestloop') as previous, set_config('enable_nestloop', 'off', true)`,
+    const rows: { nestloop: string; jit: string }[] = await em.execute(
+      `select current_setting('enable_nestloop') as nestloop, current_setting('jit') as jit,
+         set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`,
     );
-    previous = rows[0].previous;
+    previous = rows[0];
   }
   try {
     let raised = 0;
     for (const kind of kinds) raised += await evaluateKind(em, kind, scope);
     return raised;
   } finally {
-    if (bulk) await em.execute(`select set_config('enable_nestloop', ?, true)`, [previous]);
+    if (previous)
+      await em.execute(`select set_config('enable_nestloop', ?, true), set_config('jit', ?, true)`, [previous.nestloop, previous.jit]);
   }
 }
 

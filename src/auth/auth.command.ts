@@ -7,7 +7,7 @@ import { ALL_SCOPES } from './viewer';
 
 export const AUTH_USAGE = `apikey create --name NAME --scopes a,b   create a partner app's key (printed once; only its hash is kept)
   apikey list                        list keys: id, name, prefix, scopes, created, revoked, last used
-  apikey revoke ID                   revoke a key at once
+  apikey revoke ID | --name NAME     revoke a key (or every active key with that name) at once
   token PERSON                       print a bearer token (12 h) for a person: database id, global ID or email
                                      (development: signed with TRELLIS_JWT_SECRET or the development secret)
   role grant PERSON admin|la_officer [LA code]   give a person a role; role revoke PERSON ROLE [LA code] takes it away
@@ -43,16 +43,33 @@ export async function runAuthCommand(orm: MikroORM, config: AuthConfig, command:
       if (!name) throw new UsageError('give the key a --name (the partner app it is for).');
       const unknown = scopes.filter((scope) => !(ALL_SCOPES as readonly string[]).includes(scope));
       if (unknown.length || !scopes.length) {
-        throw new UsageError(`${unknown.length ? `unknown scope ${unknown.join(', ')}` : 'no --scopes given'}: use a comma-separated list from ${ALL_SCOPES.join(', ')}.`);
+        throw new UsageError(
+          `${unknown.length ? `unknown scope ${unknown.join(', ')}` : 'no --scopes given'}: use a comma-separated list from ${ALL_SCOPES.join(', ')}.`,
+        );
       }
       const { key, record } = await createApiKey(em, name, scopes);
       return `${JSON.stringify({ ...record, key }, null, 2)}\nKeep the key now: it is not stored and cannot be shown again.`;
     }
     if (action === 'list') return JSON.stringify(await listApiKeys(em), null, 2);
     if (action === 'revoke') {
+      const name = option(rest, 'name');
+      if (name !== undefined) {
+        // By name: what a person remembers of the app, and what a pasted example can rely on.
+        const rows: { id: number }[] = await em
+          .getConnection()
+          .execute(`update api_key set revoked_at = now() where name = ? and revoked_at is null returning id`, [name]);
+        if (!rows.length) throw new CommandError(`no active key is named "${name}": see apikey list for the keys and their names.`);
+        return `revoked key${rows.length > 1 ? 's' : ''} ${rows.map((row) => row.id).join(', ')} (${name})`;
+      }
       const id = Number(rest[0]);
-      if (!Number.isInteger(id)) throw new UsageError(`"${rest[0] ?? ''}" is not a key id: give the number shown by apikey list.`);
-      if (!(await revokeApiKey(em, id))) throw new CommandError(`no active key has id ${id}: see apikey list for the keys and whether they are revoked.`);
+      if (!Number.isInteger(id) || rest[0] === undefined)
+        throw new UsageError(
+          rest[0] === undefined
+            ? "apikey revoke needs the key's id or --name: see trellis apikey revoke --help."
+            : `"${rest[0]}" is not a key id: give the number shown by apikey list, or --name.`,
+        );
+      if (!(await revokeApiKey(em, id)))
+        throw new CommandError(`no active key has id ${id}: see apikey list for the keys and whether they are revoked.`);
       return `revoked key ${id}`;
     }
     throw new UsageError('apikey needs create, list or revoke: see trellis apikey --help.');
@@ -65,7 +82,8 @@ export async function runAuthCommand(orm: MikroORM, config: AuthConfig, command:
     const [action, who, role, la] = args;
     const person = await findPerson(orm, who);
     if (role !== 'admin' && role !== 'la_officer') throw new UsageError(`"${role ?? ''}" is not a role: use admin or la_officer.`);
-    if (role === 'la_officer' && !/^[0-9]{3}$/.test(la ?? '')) throw new UsageError('an la_officer role needs the three-digit local authority code, e.g. 850.');
+    if (role === 'la_officer' && !/^[0-9]{3}$/.test(la ?? ''))
+      throw new UsageError('an la_officer role needs the three-digit local authority code, e.g. 850.');
     const laCode = role === 'la_officer' ? Number(la) : null;
     if (action === 'grant') {
       await em

@@ -5,7 +5,7 @@ import { bumpAccessEpoch, intArray, Viewer } from './viewer';
 /**
  * A WebSocket session lasts as long as the credential it was opened with, not as long as the socket.
  * The socket is closed with 4403 when
- *  - its API key is revoked, or its person is deleted: seen by one statement for all open sessions
+ *  - its API key is revoked (or its scopes change), or its person is deleted: seen by one statement for all open sessions
  *    (`verify`), run when any instance announces an access change (the `access` NOTIFY that mutations
  *    and the database's triggers send at commit, see migrations/...AccessNotify), before every batch of
  *    alert events is handed to subscribers, and every few seconds in case a change came with no NOTIFY;
@@ -156,18 +156,22 @@ export class SessionRegistry {
       if (viewer.kind === 'person') personIds.add(viewer.personId!);
     }
     const [row] = await this.em.fork().getConnection().execute(
-      `select array(select id from api_key where id = any(?::int[]) and revoked_at is null) as keys,
+      `select coalesce((select json_object_agg(id, scopes) from api_key where id = any(?::int[]) and revoked_at is null), '{}'::json) as keys,
          array(select id from person where id = any(?::int[])) as people,
          coalesce((select json_object_agg(person_id, grants) from (
            select person_id, string_agg(role || ':' || coalesce(la_code::text, ''), ',' order by role, la_code) as grants
            from role_grant where person_id = any(?::int[]) and revoked_at is null group by person_id) g), '{}'::json) as grants`,
       [intArray(keyIds), intArray(personIds), intArray(personIds)],
     );
-    const liveKeys = new Set<number>((row.keys ?? []).map(Number));
+    const liveKeys = row.keys as Record<string, string[]>;
     const livePeople = new Set<number>((row.people ?? []).map(Number));
+    const sameScopes = (a: string[], b: string[]) => [...a].sort().join(' ') === [...b].sort().join(' ');
     for (const session of open) {
       const { viewer } = session;
-      if (viewer.kind === 'app' && !liveKeys.has(viewer.app!.id)) session.end('the API key has been revoked');
+      const scopes = viewer.kind === 'app' ? liveKeys[String(viewer.app!.id)] : undefined;
+      if (viewer.kind === 'app' && !scopes) session.end('the API key has been revoked');
+      // The viewer holds the scopes it connected with: a key whose scopes changed must connect again.
+      else if (viewer.kind === 'app' && !sameScopes(scopes!, viewer.app!.scopes)) session.end("the API key's scopes have changed");
       if (viewer.kind === 'person' && !livePeople.has(viewer.personId!)) session.end('the person no longer exists');
     }
     let rolesChanged = false;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { CsvError, parse } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
 import type { ImportProblem } from './report';
 
 /**
@@ -71,7 +72,6 @@ async function readBytes(source: CsvSource): Promise<Buffer> {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const windows1252 = new TextDecoder('windows-1252');
 /** A UTF-8 encoded character beyond ASCII: what a Windows-1252 line would almost never hold by chance. */
 const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}/;
 /** Bytes Windows-1252 leaves undefined. */
@@ -113,7 +113,9 @@ export function decideEncoding(bytes: Buffer): { encoding: TextEncodingName; tex
       badLines.set(index + 1, `byte 0x${byte.toString(16).toUpperCase()} is not a character in Windows-1252 (nor valid UTF-8)`);
     }
   }
-  return { encoding: 'windows-1252', text: windows1252.decode(body), badLines };
+  // iconv-lite, not TextDecoder: Node 20's TextDecoder reads 'windows-1252' as Latin-1, so 0x92 (’)
+  // and the other characters at 0x80-0x9F would come out as control codes.
+  return { encoding: 'windows-1252', text: iconv.decode(body, 'windows-1252'), badLines };
 }
 
 interface ParseOptions {
@@ -137,7 +139,9 @@ export async function readCsvFile(source: CsvSource, shape: CsvShape): Promise<C
   const bytes = await readBytes(source);
   if (bytes.length === 0) throw new ImportFileError(`the file is empty, not ${shape.kind}`);
   const { encoding, text, badLines } = decideEncoding(bytes);
-  const lines = text.split('\n');
+  // Lines without their CR: csv-parse then sees one record delimiter, whatever mix of CRLF and LF
+  // the file has (a CRLF file whose last line ends in a bare CR would otherwise break its last record).
+  const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
   const parseOptions: ParseOptions = {
     relax_column_count_more: shape.trailingFieldsBeyondHeader ?? false,
     relax_column_count_less: shape.missingTrailingFields ?? false,
@@ -198,6 +202,8 @@ export async function readCsvFile(source: CsvSource, shape: CsvShape): Promise<C
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
       const at = Number((error as (CsvError & { lines?: number }) | undefined)?.lines ?? 0);
+      // One problem per record: csv-parse can report a second error for the same record.
+      if (problems.some((problem) => problem.line === (recordStart.get(at) ?? at))) return undefined;
       const message = error?.message ?? 'unreadable';
       const counted = /Invalid Record Length: (?:expect|columns length is) (\d+), got (\d+)/.exec(message);
       problems.push({

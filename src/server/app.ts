@@ -8,18 +8,20 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AlertFeed } from '../alerts/alert-feed';
+import { analyticsRouter } from '../analytics/map.router';
 import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { authenticate, authenticateCredential } from '../auth/authenticate';
-import { apolloLimits, prepareWsOperation } from '../auth/limits';
+import { apolloLimits } from '../auth/limits';
 import { Session, SessionRegistry } from '../auth/sessions';
 import type { Viewer } from '../auth/viewer';
 import { AuthConfig, loadAuthConfig } from '../config';
 import { GraphQLError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
-import { httpProtocol, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
+import { httpProtocol, prepareWsOperation, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
+import { instrumentationPlugins } from './instrumentation';
 import { trellisSchema } from './schema';
 import { healthRoutes, HealthState } from './health';
 import { Metrics } from './metrics';
@@ -90,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
       operationLogPlugin(),
       ...limits.plugins,
       requestErrorStatusPlugin(),
+      ...instrumentationPlugins(),
       ApolloServerPluginLandingPageDisabled(),
     ],
     formatError: (formatted, error) => {
@@ -116,6 +119,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // The analytics map page and its GeoJSON export (public aggregate data).
+  app.use('/analytics', analyticsRouter(options.orm));
   await alertFeed.start();
   sessions.start();
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
@@ -130,7 +135,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     ...httpProtocol(MAX_REQUEST_BYTES),
     trustedDocuments.http(),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
+      context: async ({ req, res }) =>
+        withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
     }),
     protocolErrorHandler,
   );
@@ -189,7 +195,12 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
         wsOperations.finished(ctx, id, ctx.extra.viewer?.kind);
       },
       onError: (ctx, id, _payload, errors) => {
-        wsOperations.finished(ctx, id, ctx.extra.viewer?.kind, errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')));
+        wsOperations.finished(
+          ctx,
+          id,
+          ctx.extra.viewer?.kind,
+          errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')),
+        );
       },
       onClose: (ctx) => {
         connections.delete(ctx);

@@ -28,7 +28,10 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     work,
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS))),
+    new Promise<T>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS)),
+    ),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -55,7 +58,9 @@ export function healthRoutes(app: Express, deps: { orm: MikroORM; alertFeed: Ale
       checks.migrations = { ok: false, detail: 'not checked: database unreachable' };
       logger.warn({ err }, 'readiness: database check failed');
     }
-    checks.listen = (await deps.alertFeed.listening(PROBE_TIMEOUT_MS)) ? { ok: true } : { ok: false, detail: 'alert LISTEN connection down (reconnecting)' };
+    checks.listen = (await deps.alertFeed.listening(PROBE_TIMEOUT_MS))
+      ? { ok: true }
+      : { ok: false, detail: 'alert LISTEN connection down (reconnecting)' };
     const ready = !deps.state.draining && Object.values(checks).every((check) => check.ok);
     res.status(ready ? 200 : 503).json({ status: deps.state.draining ? 'draining' : ready ? 'ready' : 'not ready', checks });
   });

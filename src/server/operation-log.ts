@@ -109,7 +109,10 @@ export function operationLogPlugin(): ApolloServerPlugin<Context> {
 
 /** Start times of WebSocket operations, per connection, for their log line when they end. */
 export class WebSocketOperationLog {
-  private readonly connections = new WeakMap<object, { connectionId: string; operations: Map<string, { name: string; startedAt: number }> }>();
+  private readonly connections = new WeakMap<
+    object,
+    { connectionId: string; operations: Map<string, { name: string; startedAt: number }> }
+  >();
 
   constructor(private readonly metrics: Metrics) {}
 
@@ -120,7 +123,9 @@ export class WebSocketOperationLog {
   }
 
   started(ctx: object, id: string, payload: { query?: string; operationName?: string | null }): void {
-    const name = this.metrics.operationLabel(payload.operationName ?? /^\s*(?:subscription|query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(payload.query ?? '')?.[1]);
+    const name = this.metrics.operationLabel(
+      payload.operationName ?? /^\s*(?:subscription|query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(payload.query ?? '')?.[1],
+    );
     this.metrics.subscriptionsStarted.inc({ operation: name });
     this.connection(ctx).operations.set(id, { name, startedAt: performance.now() });
   }

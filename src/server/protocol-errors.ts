@@ -1,6 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import express, { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { ASTVisitor, GraphQLError, ValidationContext, ValidationRule } from 'graphql';
+import { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema, parse } from 'graphql';
+import { PARSE_OPTIONS, validateWithLimits } from '../auth/limits';
+import { findUnsafeText } from '../core/text';
 import { logger } from '../logger';
 
 /*
@@ -13,63 +15,16 @@ import { logger } from '../logger';
  *   body over the size limit               413 PAYLOAD_TOO_LARGE
  *   NUL or a lone surrogate in any string  400 BAD_USER_INPUT (PostgreSQL text cannot hold NUL; a lone
  *                                          surrogate is not Unicode and would be stored as U+FFFD)
- *   parse, validation, limit, variables    400 (Apollo), see `requestErrorStatus` for legacy clients
+ *   parse, validation, limit, variables    400 (Apollo), see `requestErrorStatusPlugin` for legacy clients
+ *
+ * Over WebSocket, `prepareWsOperation` applies the same text check, token limit and validation rules
+ * to each subscribe message; refusals arrive as that operation's `error` message.
  */
 
 /** Sends one GraphQL-shaped error with an HTTP status. */
 function sendError(res: Response, status: number, code: string, message: string): void {
   res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
-
-const NUL = /\u0000/;
-// A high surrogate not followed by a low one, or a low one not preceded by a high one.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why a string cannot be stored as text, or undefined when it can. */
-export function unsafeTextReason(text: string): string | undefined {
-  if (NUL.test(text)) return 'contains a NUL character (U+0000), which text cannot hold';
-  const lone = LONE_SURROGATE.exec(text);
-  if (lone) {
-    const unit = lone[0].charCodeAt(0).toString(16).toUpperCase();
-    return `contains a lone surrogate (U+${unit}), which is not valid Unicode`;
-  }
-  return undefined;
-}
-
-/**
- * The first string (or object key) anywhere in a request payload that text cannot hold, named by its
- * path, e.g. `variables.input.name contains a NUL character (U+0000) ...`; undefined when all are clean.
- */
-export function findUnsafeText(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') {
-    const reason = unsafeTextReason(value);
-    return reason ? `${path || 'the request'} ${reason}.` : undefined;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const found = findUnsafeText(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      const keyReason = unsafeTextReason(key);
-      if (keyReason) return `a key in ${path || 'the request'} ${keyReason}.`;
-      const found = findUnsafeText(child, path ? `${path}.${key}` : key);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-/** The same refusal for string literals in the document itself (an escaped "\u0000" parses to NUL). */
-export const noUnsafeTextRule: ValidationRule = (context: ValidationContext): ASTVisitor => ({
-  StringValue(node) {
-    const reason = unsafeTextReason(node.value);
-    if (reason) context.reportError(new GraphQLError(`A string in the document ${reason}.`, { nodes: node }));
-  },
-});
 
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 
@@ -141,4 +96,27 @@ export function requestErrorStatusPlugin(): ApolloServerPlugin {
       };
     },
   };
+}
+
+/**
+ * A graphql-ws subscribe message checked as an HTTP request is: no NUL or lone surrogate anywhere,
+ * the token limit while parsing, then the validation rules with every limit. Returns the errors to
+ * send back, or the arguments to run it with.
+ */
+export function prepareWsOperation(
+  schema: GraphQLSchema,
+  payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: unknown },
+): readonly GraphQLError[] | ExecutionArgs {
+  const unsafe = findUnsafeText(payload);
+  if (unsafe) return [new GraphQLError(unsafe, { extensions: { code: 'BAD_USER_INPUT' } })];
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query, PARSE_OPTIONS);
+  } catch (error) {
+    if (error instanceof GraphQLError) return [new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    throw error;
+  }
+  const errors = validateWithLimits(schema, document);
+  if (errors.length) return errors;
+  return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined };
 }

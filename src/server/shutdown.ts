@@ -74,8 +74,12 @@ export function listen(server: net.Server, port: number, host: string): Promise<
     };
     const listening = () => {
       server.off('error', failed);
+      server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
       resolve();
     };
+    // ws re-emits the HTTP server's errors on the WebSocket server, where graphql-ws prints them with a
+    // stack to the console; a failure to listen is reported here instead, in one sentence.
+    server.removeAllListeners('error');
     server.once('error', failed);
     server.once('listening', listening);
     server.listen(port, host);
