@@ -186,6 +186,40 @@ export class Migration20261202110000ReviewsAndInterventions extends Migration {
       "recorded_at" timestamptz not null default now(),
       constraint "intervention_review_once_a_term" unique ("case_id", "academic_year", "term"))`);
 
+    // What the row rules (src/reviews/review.policy.ts, src/interventions/intervention.policy.ts) need to
+    // decide who sees a row, kept on the row itself, because reads load plain rows (core/rows.ts): a review's
+    // reviewers, and on each action or milestone its review's or case's school, group and people. The
+    // database keeps them (triggers), and none of them changes after the review or case is created.
+    this.addSql(`alter table "peer_review" add column "reviewer_ids" jsonb not null default '[]'`);
+    this.addSql(`create function "trellis_peer_review_reviewer_ids"() returns trigger language plpgsql as $$
+      declare review int := coalesce(new."peer_review_id", old."peer_review_id");
+      begin
+        update "peer_review" set "reviewer_ids" = (select coalesce(jsonb_agg(r."person_id" order by r."person_id"), '[]')
+          from "peer_review_reviewer" r where r."peer_review_id" = review) where "id" = review;
+        return null;
+      end $$`);
+    this.addSql(`create trigger "peer_review_reviewer_ids" after insert or delete on "peer_review_reviewer"
+      for each row execute function "trellis_peer_review_reviewer_ids"()`);
+    this.addSql(`alter table "peer_review_action" add column "review_access" jsonb not null default '{}'`);
+    this.addSql(`create function "trellis_peer_review_action_access"() returns trigger language plpgsql as $$
+      begin
+        select jsonb_build_object('schoolId', pr."school_id", 'groupId', pr."group_id", 'reviewerIds', pr."reviewer_ids")
+          into new."review_access" from "peer_review" pr where pr."id" = new."peer_review_id";
+        return new;
+      end $$`);
+    this.addSql(`create trigger "peer_review_action_access" before insert on "peer_review_action"
+      for each row execute function "trellis_peer_review_action_access"()`);
+    this.addSql(`alter table "intervention_milestone" add column "case_access" jsonb not null default '{}'`);
+    this.addSql(`create function "trellis_intervention_milestone_access"() returns trigger language plpgsql as $$
+      begin
+        select jsonb_build_object('schoolId', c."school_id", 'supportingSchoolId', c."supporting_school_id",
+          'supportingGroupId', c."supporting_group_id", 'leadId', c."lead_id")
+          into new."case_access" from "intervention_case" c where c."id" = new."case_id";
+        return new;
+      end $$`);
+    this.addSql(`create trigger "intervention_milestone_access" before insert on "intervention_milestone"
+      for each row execute function "trellis_intervention_milestone_access"()`);
+
     // Workflow events share the alert log: same sequencer, same NOTIFY, same `since` cursor.
     this.addSql(`alter table "alert_event" alter column "alert_id" drop not null`);
     this.addSql(`alter table "alert_event" drop constraint if exists "alert_event_kind_check"`);
@@ -216,6 +250,9 @@ export class Migration20261202110000ReviewsAndInterventions extends Migration {
       `alter table "alert_event" add constraint "alert_event_kind_check" check ("kind" in ('raised', 'acknowledged', 'resolved'))`,
     );
     this.addSql(`alter table "alert_event" alter column "alert_id" set not null`);
+    this.addSql(`drop function if exists "trellis_intervention_milestone_access"() cascade`);
+    this.addSql(`drop function if exists "trellis_peer_review_action_access"() cascade`);
+    this.addSql(`drop function if exists "trellis_peer_review_reviewer_ids"() cascade`);
     this.addSql(`drop table if exists "intervention_review"`);
     this.addSql(`drop table if exists "intervention_milestone"`);
     this.addSql(`drop table if exists "intervention_case"`);
@@ -230,7 +267,7 @@ export class Migration20261202110000ReviewsAndInterventions extends Migration {
     this.addSql(`alter table "peer_review" add constraint "peer_review_status_check"
       check ("status" in ('planned', 'in_progress', 'completed', 'cancelled'))`);
     this.addSql(`alter table "peer_review" drop column "group_id", drop column "alert_id", drop column "focus", drop column "summary",
-      drop column "followed_up_on", drop column "cancelled_on", drop column "cancel_reason", drop column "created_by",
+      drop column "followed_up_on", drop column "cancelled_on", drop column "cancel_reason", drop column "created_by", drop column "reviewer_ids",
       drop constraint if exists "peer_review_completed_after_start"`);
   }
 }

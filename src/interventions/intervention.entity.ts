@@ -1,4 +1,4 @@
-import { Entity, Enum, Formula, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
@@ -87,10 +87,6 @@ export class InterventionCase implements Node {
   createdAt: Date = new Date();
 }
 
-const caseAccessOf = (caseIdSql: string) =>
-  `(select jsonb_build_object('schoolId', c.school_id, 'supportingSchoolId', c.supporting_school_id,
-     'supportingGroupId', c.supporting_group_id, 'leadId', c.lead_id) from intervention_case c where c.id = ${caseIdSql})`;
-
 /** A dated step of the support plan. */
 @ObjectType({ implements: Node, description: 'A milestone of a support plan: what, by when, and whether it was met.' })
 @Entity({ tableName: 'intervention_milestone' })
@@ -126,7 +122,8 @@ export class InterventionMilestone implements Node {
   @Property()
   createdAt: Date = new Date();
 
-  @Formula((alias) => caseAccessOf(`${alias}.case_id`), { lazy: false })
+  /** The case's school, supporter and lead, copied by the database when the milestone is added, for the row rules (intervention.policy.ts). */
+  @Property({ type: 'json', nullable: true })
   caseAccess?: CaseAccess;
 
   @Field(() => InterventionMilestoneStatus, {

@@ -1,13 +1,9 @@
-import { Entity, Enum, Formula, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
 import { EvidenceArea } from '../evidence/evidence.enums';
 import { PeerReviewActionStatus, PeerReviewerRole, PeerReviewReason, PeerReviewStatus } from './review.enums';
-
-/** The reviewers of a review as an int[] (for the row rules in review.policy.ts), read with the row. */
-const reviewerIdsOf = (reviewIdSql: string) =>
-  `(select coalesce(array_agg(r.person_id order by r.person_id), '{}') from peer_review_reviewer r where r.peer_review_id = ${reviewIdSql})`;
 
 /**
  * A school reviewed by people from partner schools (and perhaps an external adviser). The table is
@@ -81,7 +77,8 @@ export class PeerReview implements Node {
   @Property()
   createdAt: Date = new Date();
 
-  @Formula((alias) => reviewerIdsOf(`${alias}.id`), { lazy: false })
+  /** The reviewers' person ids, kept by the database (a trigger on peer_review_reviewer) for the row rules in review.policy.ts. */
+  @Property({ type: 'json' })
   reviewerIds?: number[];
 }
 
@@ -218,14 +215,8 @@ export class PeerReviewAction implements Node {
   @Property()
   updatedAt: Date = new Date();
 
-  /** The review's school, scheduling group and reviewers, read with the row for the row rules (review.policy.ts). */
-  @Formula(
-    (
-      alias,
-    ) => `(select jsonb_build_object('schoolId', pr.school_id, 'groupId', pr.group_id, 'reviewerIds', to_jsonb(${reviewerIdsOf('pr.id')}))
-      from peer_review pr where pr.id = ${alias}.peer_review_id)`,
-    { lazy: false },
-  )
+  /** The review's school, scheduling group and reviewers, copied by the database when the action is agreed, for the row rules (review.policy.ts). */
+  @Property({ type: 'json', fieldName: 'review_access', nullable: true })
   review?: { schoolId: number; groupId: number | null; reviewerIds: number[] };
 
   /** Whether it is past due and not done or dropped (what PEER_REVIEW_ACTION_OVERDUE looks for). */

@@ -137,6 +137,8 @@ export async function scheduleReview(em: EntityManager, input: PeerReviewSchedul
     status: PeerReviewStatus.PLANNED,
     startedOn: input.startsOn,
     focus: input.focus ?? null,
+    // Filled by the database as reviewers are added (trigger on peer_review_reviewer).
+    reviewerIds: [],
     createdBy: actor,
   });
   await em.flush();
@@ -150,14 +152,14 @@ export async function scheduleReview(em: EntityManager, input: PeerReviewSchedul
     });
   }
   await em.flush();
-  review.reviewerIds = reviewers.map((r) => r.personId).sort((a, b) => a - b);
+  await em.refresh(review);
   // Someone is acting on the alert: it is in hand until the review completes and resolves it.
   if (alert && alert.status === AlertStatus.OPEN) await changeStatus(em, alert.id, 'acknowledge', actor, 'Peer review scheduled.');
   await recordPartnershipEvent(em, {
     kind: PartnershipEventKind.PEER_REVIEW_SCHEDULED,
     schoolId: school.id,
     subjectId: review.nodeId,
-    personIds: review.reviewerIds,
+    personIds: review.reviewerIds ?? [],
     summary: `Peer review of ${school.name} scheduled by ${group.name} to start on ${input.startsOn}.`,
     actor,
   });
