@@ -6,6 +6,7 @@ import { Migration20261123120000Auth } from './Migration20261123120000Auth';
 import { Migration20261202090000AccessNotify } from './Migration20261202090000AccessNotify';
 import { Migration20261202090100ApiKeyScopesNotify } from './Migration20261202090100ApiKeyScopesNotify';
 import { Migration20261202100000EvidenceAge } from './Migration20261202100000EvidenceAge';
+import { Migration20261202110000ReviewsAndInterventions } from './Migration20261202110000ReviewsAndInterventions';
 import { Migration20261202120000Analytics } from './Migration20261202120000Analytics';
 import { Migration20261202140000TrustedDocuments } from './Migration20261202140000TrustedDocuments';
 
@@ -18,6 +19,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202090000AccessNotify', class: Migration20261202090000AccessNotify },
   { name: 'Migration20261202090100ApiKeyScopesNotify', class: Migration20261202090100ApiKeyScopesNotify },
   { name: 'Migration20261202100000EvidenceAge', class: Migration20261202100000EvidenceAge },
+  { name: 'Migration20261202110000ReviewsAndInterventions', class: Migration20261202110000ReviewsAndInterventions },
   { name: 'Migration20261202120000Analytics', class: Migration20261202120000Analytics },
   { name: 'Migration20261202140000TrustedDocuments', class: Migration20261202140000TrustedDocuments },
 ];

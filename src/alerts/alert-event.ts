@@ -16,6 +16,10 @@ export class AlertEvent {
   schoolId!: number;
   groupIds!: number[];
   severityRank!: number;
+  /** Workflow events only (a review scheduled, an action assigned; see src/alerts/partnership-event.ts): what they are about, and who they are for besides those who reach the school. */
+  subjectId?: string | null;
+  personIds?: number[];
+  summary?: string | null;
 
   @Field({ description: 'Opaque cursor of this event: pass it as `since` when resubscribing, or as `after` to `alerts`.' })
   cursor!: string;
@@ -35,7 +39,8 @@ export class AlertEvent {
 
 /** Columns every reader of the log selects (`e` is alert_event, `a` is alert). */
 export const EVENT_COLUMNS = `e.position, e.kind, e.occurred_at, e.actor, e.school_id, e.group_ids, e.severity_rank,
-  a.id, a.rule_id, a.severity, a.evidence, a.status, a.raised_at, a.acknowledged_at, a.acknowledged_by, a.resolved_at, a.resolved_by, a.note`;
+  a.id, a.rule_id, a.severity, a.evidence, a.status, a.raised_at, a.acknowledged_at, a.acknowledged_by, a.resolved_at, a.resolved_by, a.note,
+  e.subject_id, e.person_ids, e.summary`;
 
 export interface EventRow {
   position: string | number;
@@ -56,6 +61,9 @@ export interface EventRow {
   resolved_at: Date | null;
   resolved_by: string | null;
   note: string | null;
+  subject_id?: string | null;
+  person_ids?: number[];
+  summary?: string | null;
 }
 
 export function alertFromRow(row: EventRow | Record<string, any>): Alert {
@@ -86,6 +94,9 @@ export function eventFromRow(row: EventRow): AlertEvent {
   event.groupIds = row.group_ids;
   event.severityRank = row.severity_rank;
   event.alert = alertFromRow(row);
+  event.subjectId = row.subject_id ?? null;
+  event.personIds = row.person_ids ?? [];
+  event.summary = row.summary ?? null;
   return event;
 }
 

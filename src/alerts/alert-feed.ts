@@ -172,7 +172,7 @@ export class AlertFeed {
     const pageSize = this.options.pageSize ?? 1_000;
     for (;;) {
       const { rows } = await this.pool.query<EventRow>(
-        `select ${EVENT_COLUMNS} from alert_event e join alert a on a.id = e.alert_id
+        `select ${EVENT_COLUMNS} from alert_event e left join alert a on a.id = e.alert_id
          where e.position > $1 order by e.position limit $2`,
         [this.position, pageSize],
       );
@@ -204,7 +204,8 @@ export class AlertFeed {
     const em = this.orm.em.fork({ clear: true });
     const schoolIds = [...new Set(events.map((e) => e.alert.schoolId))];
     const schools = new Map((await em.find(School, { id: { $in: schoolIds } })).map((s) => [s.id, s]));
-    const ruleIds = [...new Set(events.map((e) => e.alert.ruleId))];
+    // Workflow events (a review scheduled, an action assigned) carry no alert and so no rule.
+    const ruleIds = [...new Set(events.map((e) => e.alert.ruleId).filter((id) => id != null))];
     const rules = new Map((await em.find(TriggerRule, { id: { $in: ruleIds } })).map((r) => [r.id, r]));
     for (const event of events) {
       event.alert.school = schools.get(event.alert.schoolId);
@@ -236,7 +237,7 @@ export class AlertFeed {
       let cursor = since;
       for (;;) {
         const { rows } = await this.pool.query<EventRow>(
-          `select ${EVENT_COLUMNS} from alert_event e join alert a on a.id = e.alert_id
+          `select ${EVENT_COLUMNS} from alert_event e left join alert a on a.id = e.alert_id
            where e.position > $1 and e.kind = any($2::text[])
              and ($3::int is null or e.school_id = $3) and ($4::int is null or e.group_ids @> array[$4::int])
              and e.severity_rank >= $5

@@ -35,6 +35,10 @@ export enum TriggerRuleKind {
   SUPPORT_SHORTFALL = 'support_shortfall',
   GOVERNANCE_VACANCIES = 'governance_vacancies',
   GOVERNOR_TERMS_ENDING = 'governor_terms_ending',
+  // Evaluated by src/reviews/review.rules.ts and src/interventions/intervention.rules.ts.
+  PEER_REVIEW_FINDING_WORSE = 'peer_review_finding_worse',
+  PEER_REVIEW_ACTION_OVERDUE = 'peer_review_action_overdue',
+  INTERVENTION_MILESTONE_MISSED = 'intervention_milestone_missed',
 }
 
 export enum TriggerRuleChangeAction {
@@ -108,6 +112,11 @@ registerEnumType(TriggerRuleKind, {
     },
     GOVERNANCE_VACANCIES: { description: 'A body governing the school has fewer than `minGovernors` serving governors.' },
     GOVERNOR_TERMS_ENDING: { description: "Governors' terms have ended, or end within `withinDays` days, with no one appointed." },
+    PEER_REVIEW_FINDING_WORSE: {
+      description: "The school's latest peer review graded an area worse than the school's own self-evaluation of it by `margin` grades or more.",
+    },
+    PEER_REVIEW_ACTION_OVERDUE: { description: 'An action agreed at a peer review of the school is not done by its due date.' },
+    INTERVENTION_MILESTONE_MISSED: { description: "A milestone of the school's open intervention case is not met by its due date." },
   },
 });
 registerEnumType(TriggerRuleChangeAction, {

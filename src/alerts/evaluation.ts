@@ -61,7 +61,7 @@ export const TIME_BASED_KINDS: TriggerRuleKind[] = [
 ];
 
 const months = `make_interval(months => (r.p->>'months')::int)`;
-const RULE_COLUMNS = 'r.rule_id, r.school_id, r.severity, r.p, r.name, r.kind';
+export const RULE_COLUMNS = 'r.rule_id, r.school_id, r.severity, r.p, r.name, r.kind';
 
 /** Bodies that govern a school directly: its own, its local committee, its federation's. */
 const SCHOOL_BODIES = `school_bodies as (
@@ -80,7 +80,7 @@ const RANKED_INSPECTIONS = `ranked_inspections as (
     from inspection i join target t on t.school_id = i.school_id)`;
 
 /** Per kind: CTEs ending in `matches` (the rule columns plus `evidence`), reading `rules` and `target`. */
-const MATCHES: Record<TriggerRuleKind, string> = {
+const MATCHES: Partial<Record<TriggerRuleKind, string>> = {
   [TriggerRuleKind.METRIC_BELOW]: `latest as (
       select distinct on (om.school_id, om.metric) om.school_id, om.metric, om.academic_year, om.value
       from outcome_measure om join target t on t.school_id = om.school_id
@@ -199,6 +199,15 @@ const MATCHES: Record<TriggerRuleKind, string> = {
         and g.term_ends_on <= current_date + (r.p->>'withinDays')::int
       group by r.rule_id, r.school_id, r.severity, r.p, r.name, r.kind)`,
 };
+
+/**
+ * Kinds owned by another domain folder (reviews, interventions) register their `matches` CTEs here when
+ * that folder loads; time-based ones join the sweep.
+ */
+export function registerRuleKind(kind: TriggerRuleKind, matches: string, options: { timeBased?: boolean } = {}): void {
+  MATCHES[kind] = matches;
+  if (options.timeBased && !TIME_BASED_KINDS.includes(kind)) TIME_BASED_KINDS.push(kind);
+}
 
 /**
  * The rules of one kind in force for each target school: system defaults not overridden by a group the

@@ -30,6 +30,9 @@ const NEEDS: Record<TriggerRuleKind, Partial<Record<keyof RuleParameters, Check>
   [TriggerRuleKind.SUPPORT_SHORTFALL]: { shortfallPercent: number(0, 100) },
   [TriggerRuleKind.GOVERNANCE_VACANCIES]: { minGovernors: number(1, 50, true) },
   [TriggerRuleKind.GOVERNOR_TERMS_ENDING]: { withinDays: number(0, 365, true) },
+  [TriggerRuleKind.PEER_REVIEW_FINDING_WORSE]: { margin: number(1, 3, true) },
+  [TriggerRuleKind.PEER_REVIEW_ACTION_OVERDUE]: {},
+  [TriggerRuleKind.INTERVENTION_MILESTONE_MISSED]: {},
 };
 const OPTIONAL = new Set<keyof RuleParameters>(['includeCategoriesOfConcern', 'maxEvidenceAgeYears']);
 

@@ -21,4 +21,9 @@ export const CONSTRAINT_ERRORS: Record<string, { field: string[]; message: strin
   support_link_not_self: { field: ['input', 'receiverId'], message: 'a school cannot support itself.' },
   post_fte_range: { field: ['input', 'fte'], message: 'must be more than 0 and at most 1.' },
   school_group_source_key_unique: { field: ['input', 'name'], message: 'a group with this source key already exists.' },
+  // Peer reviews and intervention cases: the checks in their services, held by the database against races.
+  peer_review_one_per_alert: { field: ['input', 'alertId'], message: 'a peer review was already scheduled from this alert.' },
+  peer_review_reviewer_once: { field: ['input', 'reviewerIds'], message: 'each person takes one part in a review.' },
+  intervention_case_one_open_per_school: { field: ['input', 'schoolId'], message: 'the school already has an open intervention case.' },
+  intervention_review_once_a_term: { field: ['input', 'term'], message: 'this term was already reviewed.' },
 };

@@ -12,6 +12,11 @@ import { Group, GroupLink, Membership, StrategicObjective } from '../groups/grou
 import { Person, Post } from '../people/person.entity';
 import { School, SchoolLink } from '../schools/school.entity';
 import { SupportLink } from '../support/support-link.entity';
+import { PeerReview, PeerReviewAction, PeerReviewFinding, PeerReviewReviewer } from '../reviews/review.entity';
+import { InterventionCase, InterventionMilestone, InterventionReview } from '../interventions/intervention.entity';
+// Register the peer review and intervention rule kinds with the evaluation.
+import '../reviews/review.rules';
+import '../interventions/intervention.rules';
 
 /** Every MikroORM entity, listed rather than discovered from folders so tests and builds see the same set. */
 export const entities = [
@@ -33,4 +38,11 @@ export const entities = [
   TriggerRule,
   TriggerRuleChange,
   Alert,
+  PeerReview,
+  PeerReviewReviewer,
+  PeerReviewFinding,
+  PeerReviewAction,
+  InterventionCase,
+  InterventionMilestone,
+  InterventionReview,
 ];

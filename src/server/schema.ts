@@ -31,6 +31,9 @@ import {
   StrategicObjectiveResolver,
 } from '../groups/group.resolver';
 import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, SchoolStaffResolver } from '../people/people.resolver';
+import { PartnershipEventResolver } from '../alerts/partnership-event';
+import { interventionResolvers } from '../interventions/intervention.resolver';
+import { reviewResolvers } from '../reviews/review.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';
 import { SchoolLatestMeasuresResolver } from '../evidence/latest-measures.resolver';
@@ -69,6 +72,9 @@ export const resolvers: NonEmptyArray<Function> = [
   ...analyticsResolvers,
   SchoolAlertsResolver,
   SchoolLatestMeasuresResolver,
+  PartnershipEventResolver,
+  ...reviewResolvers,
+  ...interventionResolvers,
 ];
 
 /**
