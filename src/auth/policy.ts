@@ -92,7 +92,15 @@ registerRowRule('SupportLink', 'support_link', {
   }),
 });
 
-registerRowRule('Alert', 'alert', schoolRowRule(AppScope.READ_ALERTS, AppScope.WRITE_ALERTS));
+// An alert reaches everyone listed as its recipient (core/reach.ts): those who reach its school, and
+// partner schools' peer review leads, who see the alert but may not acknowledge or resolve it.
+registerRowRule('Alert', 'alert', {
+  readScope: AppScope.READ_ALERTS,
+  writeScope: AppScope.WRITE_ALERTS,
+  sees: (scope, row) => scope.alertSchoolIds.has(schoolOf(row) ?? -1),
+  sql: (scope) => ({ sql: `t.school_id = any(?::int[])`, params: [intArray(scope.alertSchoolIds)] }),
+  changes: (scope, row) => scope.schoolIds.has(schoolOf(row) ?? -1),
+});
 registerRowRule('SelfEvaluation', 'self_evaluation', schoolRowRule(AppScope.READ_EVIDENCE, AppScope.WRITE_EVIDENCE));
 
 /** Public rows may be read by anyone; changing them is ruled here (groups and schools are public but not free to change). */
