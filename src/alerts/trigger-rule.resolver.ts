@@ -124,7 +124,7 @@ export class TriggerRuleResolver {
   ) {
     return mutate(ctx, async (em) => {
       await check(Object.assign(new TriggerRuleCreateInput(), input));
-      return { triggerRule: await createRule(em, input, ctx.viewer.label) };
+      return { triggerRule: await createRule(em, input, ctx.viewer) };
     });
   }
 
@@ -138,7 +138,7 @@ export class TriggerRuleResolver {
   ) {
     return mutate(ctx, async (em) => {
       await check(Object.assign(new TriggerRuleUpdateInput(), input));
-      return { triggerRule: await updateRule(em, input, ctx.viewer.label) };
+      return { triggerRule: await updateRule(em, input, ctx.viewer) };
     });
   }
 
@@ -148,7 +148,7 @@ export class TriggerRuleResolver {
     @Arg('input', () => TriggerRuleToggleInput, { description: 'The rule.' }) input: TriggerRuleToggleInput,
     @Ctx() ctx: Context,
   ) {
-    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, true, ctx.viewer.label) }));
+    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, true, ctx.viewer) }));
   }
 
   @Authorized(Access.WRITE_ALERTS)
@@ -159,7 +159,7 @@ export class TriggerRuleResolver {
     @Arg('input', () => TriggerRuleToggleInput, { description: 'The rule.' }) input: TriggerRuleToggleInput,
     @Ctx() ctx: Context,
   ) {
-    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, false, ctx.viewer.label) }));
+    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, false, ctx.viewer) }));
   }
 }
 

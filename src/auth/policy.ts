@@ -1,3 +1,4 @@
+import { mayChangeTriggerRule } from './reach-rules';
 import { AppScope, intArray, Scope, Viewer } from './viewer';
 
 /**
@@ -117,8 +118,8 @@ const changeRules: Record<string, { writeScope?: AppScope; changes(scope: Scope,
     changes: (scope, row) => scope.groupIds.has(idOf(row.fromGroup) ?? -1) || scope.groupIds.has(idOf(row.toGroup) ?? -1),
   },
   StrategicObjective: { writeScope: AppScope.WRITE_GROUPS, changes: (scope, row) => scope.groupIds.has(idOf(row.group) ?? -1) },
-  // A group's own rules are its leaders' and governors' to change; system defaults are admins'.
-  TriggerRule: { writeScope: AppScope.WRITE_ALERTS, changes: (scope, row) => row.groupId != null && scope.groupIds.has(row.groupId) },
+  // A group's own rules are its board's and executive leaders' to change; system defaults are admins' (auth/reach-rules.ts).
+  TriggerRule: { writeScope: AppScope.WRITE_ALERTS, changes: (scope, row) => mayChangeTriggerRule(scope, row.groupId) === undefined },
 };
 
 /** Input fields that only point at an object without changing it (a group rule overriding a default): reading it is enough. */
