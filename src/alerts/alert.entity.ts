@@ -45,7 +45,7 @@ export class Alert implements Node {
   @Property({ nullable: true })
   acknowledgedAt?: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Who acknowledged it.' })
+  /** Audit label of who acknowledged it; shown through AlertResolver.acknowledgedBy (auth/disclosure.ts). */
   @Property({ nullable: true })
   acknowledgedBy?: string | null;
 
@@ -53,7 +53,7 @@ export class Alert implements Node {
   @Property({ nullable: true })
   resolvedAt?: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Who resolved it.' })
+  /** Audit label of who resolved it; shown through AlertResolver.resolvedBy. */
   @Property({ nullable: true })
   resolvedBy?: string | null;
 

@@ -73,7 +73,7 @@ export class TriggerRule implements Node {
   @Property()
   createdAt: Date = new Date();
 
-  @Field({ description: 'Who defined it.' })
+  /** Audit label; shown through TriggerRuleResolver.createdBy (auth/disclosure.ts). */
   @Property()
   createdBy!: string;
 
@@ -81,7 +81,6 @@ export class TriggerRule implements Node {
   @Property()
   updatedAt: Date = new Date();
 
-  @Field({ description: 'Who changed it last.' })
   @Property()
   updatedBy!: string;
 }
@@ -100,7 +99,6 @@ export class TriggerRuleChange {
   @Enum({ items: () => TriggerRuleChangeAction })
   action!: TriggerRuleChangeAction;
 
-  @Field({ description: 'Who made it.' })
   @Property()
   actor!: string;
 

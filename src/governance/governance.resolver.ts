@@ -88,9 +88,12 @@ export class GoverningBodyResolver {
 @Resolver(() => Governorship)
 @Authorized(Access.GOVERNANCE)
 export class GovernorshipResolver {
-  @FieldResolver(() => Person, { description: 'The governor.' })
-  async person(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<Person> {
-    return (await byId(ctx, Person).load(governorship.person.id)) as Person;
+  @FieldResolver(() => Person, {
+    nullable: true,
+    description: 'The governor; null when you may not see people (an API key without read:people).',
+  })
+  async person(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<Person | null> {
+    return (await byId(ctx, Person).load(governorship.person.id)) ?? null;
   }
 
   @FieldResolver(() => GoverningBody, { description: 'The body the seat is on.' })

@@ -9,7 +9,7 @@ import { authChecker } from '../auth/auth-checker';
 import { mutationScope } from '../auth/request-scope';
 import type { Context } from '../core/context';
 import { projectRoot } from '../config';
-import { AlertResolver } from '../alerts/alert.resolver';
+import { AlertEventResolver, AlertResolver } from '../alerts/alert.resolver';
 import { TriggerRuleChangeResolver, TriggerRuleResolver } from '../alerts/trigger-rule.resolver';
 import { NodeResolver } from '../core/node.resolver';
 import { evidenceResolvers } from '../evidence/evidence.resolver';
@@ -62,6 +62,7 @@ export const resolvers: NonEmptyArray<Function> = [
   TriggerRuleResolver,
   TriggerRuleChangeResolver,
   AlertResolver,
+  AlertEventResolver,
   AuditResolver,
 ];
 
