@@ -42,7 +42,7 @@ export class Alert implements Node {
   raisedAt!: Date;
 
   @Field(() => Date, { nullable: true, description: 'When it was acknowledged.' })
-  @Property({ nullable: true })
+  @Property({ type: 'datetime', nullable: true })
   acknowledgedAt?: Date | null;
 
   /** Audit label of who acknowledged it; shown through AlertResolver.acknowledgedBy (auth/disclosure.ts). */
@@ -50,7 +50,7 @@ export class Alert implements Node {
   acknowledgedBy?: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When it was resolved.' })
-  @Property({ nullable: true })
+  @Property({ type: 'datetime', nullable: true })
   resolvedAt?: Date | null;
 
   /** Audit label of who resolved it; shown through AlertResolver.resolvedBy. */

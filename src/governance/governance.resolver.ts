@@ -96,9 +96,12 @@ export class GovernorshipResolver {
     return (await byId(ctx, Person).load(governorship.person.id)) ?? null;
   }
 
-  @FieldResolver(() => GoverningBody, { description: 'The body the seat is on.' })
-  async governingBody(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<GoverningBody> {
-    return (await byId(ctx, GoverningBody).load(governorship.governingBody.id)) as GoverningBody;
+  @FieldResolver(() => GoverningBody, {
+    nullable: true,
+    description: 'The body the seat is on; null when you may not see it (your own seat on a body you do not sit on yet).',
+  })
+  async governingBody(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<GoverningBody | null> {
+    return (await byId(ctx, GoverningBody).load(governorship.governingBody.id)) ?? null;
   }
 }
 
