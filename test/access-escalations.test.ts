@@ -237,3 +237,34 @@ describe('who may change reach (the README table)', () => {
     await refused('lcGov', 'triggerRuleCreate', 'TriggerRuleCreateInput', rule(id('Group', G.T)));
   });
 });
+
+describe('mutation payloads are read like any query', () => {
+  it('a key with write:people but not read:people creates a person and reads back null, with no error', async () => {
+    const result = await app.gqlAs(
+      as['key:write:people'],
+      `mutation { personCreate(input: { fullName: "Written Not Read", email: "wnr@example.org" }) { person { id fullName email } userErrors { code } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.personCreate).toEqual({ person: null, userErrors: [] });
+    expect(await app.sql(`select 1 from person where full_name = 'Written Not Read'`)).toHaveLength(1);
+  });
+
+  it("a trustee who appoints a local governor reads the seat and the person, but not the person's contact details", async () => {
+    const result = await app.gqlAs(
+      as.trustee,
+      `mutation ($input: GoverningBodyAppointGovernorInput!) {
+        governingBodyAppointGovernor(input: $input) { governorship { role person { fullName email } } userErrors { code } } }`,
+      {
+        input: {
+          governingBodyId: id('GoverningBody', BODY.LC1),
+          person: { fullName: 'Payload Governor', email: 'payload@example.org' },
+          role: 'LOCAL_GOVERNOR',
+          appointingBody: 'BOARD_APPOINTED',
+          termStartedOn: '2025-09-01',
+        },
+      },
+    );
+    expect(result.data!.governingBodyAppointGovernor.governorship).toEqual({ role: 'LOCAL_GOVERNOR', person: { fullName: 'Payload Governor', email: null } });
+    expect(result.errors!.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+  });
+});

@@ -53,7 +53,13 @@ export async function mutate<T extends object>(
       return done;
     });
     bumpAccessEpoch();
-    return { ...result, userErrors: [] };
+    // The payload is read like any query, by the caller as they are after the change: what they wrote
+    // but may not read (a key without read:people giving a post) comes back as null.
+    ctx.viewer = ctx.viewer.refreshed(ctx.em);
+    const shown = { ...result } as Record<string, unknown>;
+    for (const [key, value] of Object.entries(shown))
+      if (value && typeof value === 'object' && !(await maySee(ctx.viewer, value.constructor.name, value))) shown[key] = null;
+    return { ...(shown as T), userErrors: [] };
   } catch (error) {
     ctx.em.clear();
     if (error instanceof UserInputFailure) return { userErrors: error.userErrors } as Partial<T> & { userErrors: UserError[] };

@@ -11,6 +11,7 @@ import { GroupKind, GroupStatus } from '../groups/group.enums';
 import { Person } from '../people/person.entity';
 import { School } from '../schools/school.entity';
 import type { Context } from '../core/context';
+import { currentMembership } from '../core/current';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BodyFacts, laCodesOf, mayChangeSeat, mayCreateBody, refuseUnless } from '../auth/reach-rules';
 import { GoverningBody, Governorship } from './governance.entity';
@@ -118,7 +119,7 @@ export function governingBodiesOf(ctx: Context) {
          select gb.school_id as _parent, gb.* from governing_body gb where gb.school_id in (?)
          union all
          select m.school_id as _parent, gb.* from governing_body gb
-           join membership m on m.group_id = gb.group_id and m.left_on is null
+           join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
           where m.school_id in (?) and gb.kind in ('federation', 'trust_board')
        ) bodies order by _parent, case kind when 'trust_board' then 0 when 'federation' then 1 when 'local_committee' then 2 else 3 end, id`,
       [ids, ids],

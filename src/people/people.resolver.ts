@@ -104,9 +104,9 @@ export class PersonResolver {
 @Resolver(() => Post)
 @Authorized(Access.PEOPLE)
 export class PostResolver {
-  @FieldResolver(() => Person, { description: 'The person holding the post.' })
-  async person(@Root() post: Post, @Ctx() ctx: Context): Promise<Person> {
-    return (await byId(ctx, Person).load(post.person.id)) as Person;
+  @FieldResolver(() => Person, { nullable: true, description: 'The person holding the post; null when you may not see them.' })
+  async person(@Root() post: Post, @Ctx() ctx: Context): Promise<Person | null> {
+    return (await byId(ctx, Person).load(post.person.id)) ?? null;
   }
 
   @FieldResolver(() => School, { nullable: true, description: 'The school served, for a school post.' })
