@@ -32,6 +32,12 @@ import { evaluate } from '../src/alerts/evaluation';
 import { TriggerRuleKind } from '../src/alerts/alert.enums';
 import { recordMeasures } from '../src/evidence/measures.service';
 import { signToken } from '../src/auth/tokens';
+
+/** The last academic year that has ended, and the one before: inside the metric rules' evidence window (3 years). */
+const lastEnded = new Date().getUTCMonth() >= 8 ? new Date().getUTCFullYear() : new Date().getUTCFullYear() - 1;
+const academicYear = (end: number) => `${end - 1}/${String(end % 100).padStart(2, '0')}`;
+const LAST_YEAR = academicYear(lastEnded);
+const YEAR_BEFORE = academicYear(lastEnded - 1);
 import { loadAuthConfig } from '../src/config';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
@@ -192,8 +198,8 @@ async function main() {
           const school = schoolRows[offset + round];
           await orm.em.fork().transactional(async (em) => {
             await em.execute(
-              `insert into outcome_measure (school_id, metric, academic_year, value, source) values (?, 'ks2_rwm_expected_pct', '2022/23', 40, 'bench')`,
-              [school.id],
+              `insert into outcome_measure (school_id, metric, academic_year, value, source) values (?, 'ks2_rwm_expected_pct', ?, 40, 'bench')`,
+              [school.id, LAST_YEAR],
             );
             await publish(em as EntityManager, { type: 'measures.recorded', schoolIds: [school.id], metrics: ['ks2_rwm_expected_pct'] });
           });
@@ -279,9 +285,9 @@ async function main() {
       }),
     );
   // Last year's values first (so "fell by more than" has something to compare with), then the drop.
-  await orm.em.fork().transactional((em) => recordMeasures(em as EntityManager, yearRows('2021/22', 8), 'bench'));
+  await orm.em.fork().transactional((em) => recordMeasures(em as EntityManager, yearRows(YEAR_BEFORE, 8), 'bench'));
   const before = Number((await sql.query(`select count(*) as n from alert`)).rows[0].n);
-  const rows = yearRows('2022/23', 0);
+  const rows = yearRows(LAST_YEAR, 0);
   const started = performance.now();
   await orm.em.fork().transactional((em) => recordMeasures(em as EntityManager, rows, 'bench'));
   const dropMs = performance.now() - started;

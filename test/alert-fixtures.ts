@@ -101,12 +101,23 @@ export async function recordMeasure(
     await em.execute(
       `insert into outcome_measure (school_id, metric, academic_year, value, source) values (?, ?, ?, ?, 'test')
        on conflict (school_id, metric, academic_year) do update set value = excluded.value`,
-      [schoolId, metric, options.year ?? '2018/19', value],
+      [schoolId, metric, options.year ?? YEAR_BEFORE, value],
     );
     await publish(em as never, { type: 'measures.recorded', schoolIds: [schoolId], metrics: [metric] });
     if (options.fail) throw new Error('rolled back on purpose');
   });
 }
+
+/** The academic year `back` years before the last one that has ended ('2025/26' on 2 December 2026). */
+function endedAcademicYear(back: number): string {
+  const today = new Date();
+  const end = (today.getUTCMonth() >= 8 ? today.getUTCFullYear() : today.getUTCFullYear() - 1) - back;
+  return `${end - 1}/${String(end % 100).padStart(2, '0')}`;
+}
+
+/** Years within every metric rule's evidence window (3 years by default), whenever the tests run. */
+export const LAST_YEAR = endedAcademicYear(0);
+export const YEAR_BEFORE = endedAcademicYear(1);
 
 export function globalId(type: string, id: number): string {
   return Buffer.from(`${type}:${id}`, 'utf8').toString('base64url');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepTimeBasedRules } from '../src/alerts/sweep';
 import { openOrm } from '../src/database/orm';
-import { collect, connected, globalId, insertSchools, recordMeasure, wsClient } from './alert-fixtures';
+import { collect, connected, globalId, insertSchools, LAST_YEAR, recordMeasure, wsClient } from './alert-fixtures';
 import { startTestApp, TEST_ADMIN_LABEL, TestApp, wsUrlOf } from './helpers';
 
 const ALERTS = `query ($filter: AlertFilter, $first: Int, $after: String) {
@@ -63,13 +63,13 @@ describe('trigger rules and alerts', () => {
     const [schoolId] = await insertSchools(app, 1, 800001);
     await recordMeasure(app.orm, schoolId, 40);
     await recordMeasure(app.orm, schoolId, 38);
-    await recordMeasure(app.orm, schoolId, 35, { year: '2019/20' });
+    await recordMeasure(app.orm, schoolId, 35, { year: LAST_YEAR });
     const open = await alertsOf(app, schoolId);
     expect(open).toHaveLength(1);
 
     const resolved = await app.data(RESOLVE, { input: { alertId: globalId('Alert', open[0].id) } });
     expect(resolved.alertResolve).toMatchObject({ alert: { status: 'RESOLVED', resolvedBy: TEST_ADMIN_LABEL }, userErrors: [] });
-    await recordMeasure(app.orm, schoolId, 36, { year: '2019/20' });
+    await recordMeasure(app.orm, schoolId, 36, { year: LAST_YEAR });
     expect((await alertsOf(app, schoolId)).map((a) => a.status)).toEqual(['resolved', 'open']);
   });
 
@@ -202,7 +202,7 @@ describe('trigger rules and alerts', () => {
     expect(await alertsOf(app, outside)).toHaveLength(0);
 
     // 60 is below both 75 and 65: only the group's value applies to its school, so still one alert.
-    await recordMeasure(app.orm, inGroup, 60, { year: '2019/20' });
+    await recordMeasure(app.orm, inGroup, 60, { year: LAST_YEAR });
     expect(await alertsOf(app, inGroup)).toHaveLength(1);
 
     const disabled = await app.data(

@@ -33,10 +33,11 @@ describe('query limits', () => {
   });
 
   it('refuses an over-costly query (three nested lists of 100), naming the limit', async () => {
-    const costly = `{ schools(first: 100) { edges { node { staff(first: 100) { edges { node { person { posts { school { supportGiven(first: 100) { totalCount } } } } } } } } } } }`;
+    // The cost is the objects a query may return (auth/cost.ts): here a million posts and a million people.
+    const costly = `{ groups(first: 100) { edges { node { members(first: 100) { edges { node { staff(first: 100) { edges { node { person { fullName } } } } } } } } } } }`;
     const result = await app.gql(costly);
     expect(result.data).toBeUndefined();
-    expect(message(result)).toMatch(/Query Cost limit of 200000 exceeded/);
+    expect(message(result)).toMatch(/Query cost limit of 500000 objects exceeded, found 3030301/);
   });
 
   it('refuses more than 15 aliases', async () => {

@@ -5,9 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onDomainEvent, DomainEvent } from '../src/core/domain-events';
 import { toGlobalId } from '../src/core/node';
 import { METRICS } from '../src/evidence/evidence.enums';
-import { importKs2 } from '../src/evidence/import-ks2';
-import { importMeasuresCsv } from '../src/evidence/import-measures-csv';
-import { importOfstedFromGias } from '../src/evidence/import-ofsted-gias';
+import { importKs2, importMeasures, importOfsted } from '../src/imports';
 import { startTestApp, TestApp } from './helpers';
 
 let app: TestApp;
@@ -294,17 +292,22 @@ describe('selfEvaluationRecord', () => {
 
 describe('importers', () => {
   it('imports the KS2 slice: SUPP is skipped, never read as 0; a re-import changes nothing', async () => {
-    const report = await importKs2(app.orm.em.fork(), KS2);
-    expect(report.problems).toEqual([
-      { line: 7, reason: expect.stringMatching(/no results published/) },
-      { line: 8, reason: expect.stringMatching(/no results published/) },
-      { line: 13, reason: expect.stringMatching(/no results published/) },
-      { line: 15, reason: 'no school has URN 116600.' },
-      { line: 16, reason: expect.stringMatching(/not a school: RECTYPE 3/) },
-      { line: 17, reason: expect.stringMatching(/RECTYPE 4/) },
-      { line: 18, reason: expect.stringMatching(/RECTYPE 5/) },
+    const report = await importKs2(app.orm, KS2);
+    expect(report.problems.map(({ line, code }) => [line, code])).toEqual([
+      [7, 'no_results'],
+      [8, 'no_results'],
+      [13, 'no_results'],
+      [15, 'unknown_urn'],
+      [16, 'not_applicable'],
+      [17, 'not_applicable'],
+      [18, 'not_applicable'],
     ]);
-    expect(report).toMatchObject({ created: 115, updated: 0, unchanged: 0, skipped: 7 });
+    expect(report.problems[0].reason).toMatch(/no results published/);
+    expect(report.problems[4].reason).toMatch(/RECTYPE: 3 \(local authority average\)/);
+    expect(report.notes.academicYear).toBe('2017/18');
+    // 10 school rows written, with 115 values among them.
+    expect(report).toMatchObject({ rows: 17, created: 10, updated: 0, unchanged: 0, skipped: 7 });
+    expect(report.related?.measures).toMatchObject({ created: 115, updated: 0, unchanged: 0 });
     // Hyde CE Primary (116294): every result is SUPP in the published tables, so nothing is recorded for it.
     expect(await count('outcome_measure m join school s on s.id = m.school_id', 's.urn = 116294')).toBe(0);
     const hale = await app.sql<{ metric: string; value: string }>(
@@ -314,8 +317,9 @@ describe('importers', () => {
     // Its disadvantaged pupils' result is SUPP: absent, not 0.
     expect(hale.find((row) => row.metric === 'ks2_disadvantaged_rwm_expected_pct')).toBeUndefined();
     expect(hale.find((row) => row.metric === 'ks2_reading_progress')).toBeDefined();
-    const again = await importKs2(app.orm.em.fork(), KS2);
-    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 115, skipped: 7 });
+    const again = await importKs2(app.orm, KS2);
+    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 10, skipped: 7 });
+    expect(again.related?.measures).toMatchObject({ created: 0, updated: 0, unchanged: 115 });
   });
 
   it('skips NE, LOWCOV and empty values without reading them as 0, and skips a malformed row whole', async () => {
@@ -333,8 +337,10 @@ describe('importers', () => {
     const broken = cell(cell(balksbury, 'READPROG', 'abc'), 'WRITPROG', '9.9');
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ks2-')), 'ks2.csv');
     fs.writeFileSync(file, [lines[0], changed, broken, ''].join('\r\n'));
-    const report = await importKs2(app.orm.em.fork(), file, '2018/19');
-    expect(report.problems).toEqual([{ line: 3, reason: expect.stringMatching(/READPROG: 'abc' is neither a number/) }]);
+    const report = await importKs2(app.orm, file, { academicYear: '2018/19' });
+    expect(report.problems).toMatchObject([
+      { line: 3, code: 'invalid_value', field: 'READPROG', reason: expect.stringMatching(/READPROG: "abc" is neither a number/) },
+    ]);
     const rows = await app.sql<{ urn: number; metric: string; value: string }>(
       `select s.urn, m.metric, m.value::text from outcome_measure m join school s on s.id = m.school_id where m.academic_year = '2018/19'`,
     );
@@ -347,7 +353,7 @@ describe('importers', () => {
   });
 
   it('imports the Ofsted ratings in the GIAS slice as inspections, with categories of concern', async () => {
-    const report = await importOfstedFromGias(app.orm.em.fork(), GIAS);
+    const report = await importOfsted(app.orm, GIAS);
     expect(report.created).toBeGreaterThan(5);
     const rows = await app.sql(
       `select s.urn, i.overall_effectiveness, i.category_of_concern, i.inspected_on::text from inspection i join school s on s.id = i.school_id where i.source = 'gias_establishments' order by s.urn`,
@@ -367,23 +373,23 @@ describe('importers', () => {
     expect(rows).toContainEqual({ urn: 115854, overall_effectiveness: 1, category_of_concern: null, inspected_on: '2014-03-07' });
     // 116018's row runs past the header (GIAS's unquoted linked establishments) and is still read.
     expect(rows).toContainEqual({ urn: 116018, overall_effectiveness: 3, category_of_concern: null, inspected_on: '2019-01-24' });
-    expect(report).toMatchObject({ created: 13, updated: 0, unchanged: 0, skipped: 3 });
-    expect(report.problems).toEqual([
-      { line: 7, reason: 'no school has URN 115864' },
-      { line: 16, reason: expect.stringMatching(/not inspected/) },
-      { line: 17, reason: expect.stringMatching(/not inspected/) },
+    expect(report).toMatchObject({ rows: 16, created: 13, updated: 0, unchanged: 0, skipped: 3 });
+    expect(report.problems.map(({ line, code }) => [line, code])).toEqual([
+      [7, 'unknown_urn'],
+      [16, 'not_inspected'],
+      [17, 'not_inspected'],
     ]);
-    const again = await importOfstedFromGias(app.orm.em.fork(), GIAS);
+    const again = await importOfsted(app.orm, GIAS);
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: report.created + report.updated + report.unchanged });
   });
 
   it('imports a measures CSV, reporting each bad line and writing the good ones', async () => {
     const file = path.join(FIXTURES, 'measures_drop.csv');
-    const report = await importMeasuresCsv(app.orm.em.fork(), file);
-    expect(report.problems).toEqual([
-      { line: 3, reason: expect.stringMatching(/value/) },
-      { line: 4, reason: expect.stringMatching(/metric/) },
-      { line: 5, reason: expect.stringMatching(/no school has URN/) },
+    const report = await importMeasures(app.orm, file);
+    expect(report.problems.map(({ line, code, field }) => [line, code, field])).toEqual([
+      [3, 'invalid_value', 'value'],
+      [4, 'invalid_value', 'metric'],
+      [5, 'unknown_urn', 'urn'],
     ]);
     expect(report).toMatchObject({ created: 2, skipped: 3 });
   });
@@ -394,8 +400,11 @@ describe('importers', () => {
       file,
       ['urn,metric,academic_year,value,source', '115851,attendance_pct,2020/21,95,x,extra', '115851,attendance_pct,2020/21', ''].join('\n'),
     );
-    const report = await importMeasuresCsv(app.orm.em.fork(), file);
-    expect(report.problems.map((problem) => problem.line)).toEqual([2, 3]);
+    const report = await importMeasures(app.orm, file);
+    expect(report.problems.map((problem) => [problem.line, problem.code])).toEqual([
+      [2, 'malformed_csv'],
+      [3, 'malformed_csv'],
+    ]);
     expect(report).toMatchObject({ created: 0, skipped: 2 });
   });
 });

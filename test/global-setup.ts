@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -27,6 +28,13 @@ async function freePort(): Promise<number> {
 }
 
 export default async function setup(project: TestProject) {
+  // Tests that run the command line as a person would (node dist/src/cli.js: signals, ports, exit
+  // codes) need the compiled output; build it once per run (about a second).
+  const root = path.resolve(__dirname, '..');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   let serverUrl = process.env.DATABASE_URL;
   let stop: (() => Promise<void>) | undefined;
   if (!serverUrl) {

@@ -9,6 +9,7 @@ import { openOrm } from '../src/database/orm';
 import { startServer, TrellisServer } from '../src/server/app';
 import { signToken } from '../src/auth/tokens';
 import type { AuthConfig } from '../src/config';
+import type { TrustedDocumentsMode } from '../src/server/trusted-documents';
 
 /** How test servers authenticate: a fixed secret, anonymous calls allowed (each test says who it is). */
 export const TEST_AUTH: AuthConfig = {
@@ -100,7 +101,7 @@ export async function dropTestDatabase(name: string): Promise<void> {
 }
 
 export async function startTestApp(
-  options: { viewer?: TestViewer; auth?: Partial<AuthConfig>; production?: boolean } = {},
+  options: { viewer?: TestViewer; auth?: Partial<AuthConfig>; production?: boolean; trustedDocuments?: TrustedDocumentsMode } = {},
 ): Promise<TestApp> {
   const name = await createTestDatabase();
   const databaseUrl = withDatabase(inject('serverUrl'), name);
@@ -113,7 +114,13 @@ export async function startTestApp(
       if (counter !== undefined) counter += 1;
     },
   });
-  const server = await startServer({ orm, port: 0, auth: { ...TEST_AUTH, ...options.auth }, production: options.production });
+  const server = await startServer({
+    orm,
+    port: 0,
+    auth: { ...TEST_AUTH, ...options.auth },
+    production: options.production,
+    trustedDocuments: options.trustedDocuments ?? 'off',
+  });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}/graphql`;

@@ -178,7 +178,7 @@ describe('GIAS links import', () => {
     expect(report).toMatchObject({ rows: 12, created: 3, updated: 0, unchanged: 0, skipped: 9 });
     expect(report.skippedByCode).toEqual({ unknown_urn: 5, duplicate: 3, not_applicable: 1 });
     // GIAS writes this file in Windows-1252 ("St Thomas à Becket" on line 2).
-    expect(report.notes.encoding).toBe('windows-1252');
+    expect(report.encoding).toBe('windows-1252');
 
     const { school } = await app.data(`{ school(urn: 148215) { predecessors { school { urn } reason linkedOn } } }`);
     expect(school.predecessors).toEqual([{ school: { urn: 116018 }, reason: 'SUCCESSION', linkedOn: '2020-10-31' }]);

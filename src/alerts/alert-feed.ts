@@ -37,10 +37,42 @@ export class AlertFeed {
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly options: { databaseUrl: string; tickMs?: number; pageSize?: number } = { databaseUrl: '' },
+    private readonly options: {
+      databaseUrl: string;
+      tickMs?: number;
+      pageSize?: number;
+      /** Told what the feed reads and hands out (the server's metrics). */
+      observer?: AlertFeedObserver;
+      /** Runs after events are read and before they are handed out (sessions re-check credentials). */
+      beforeDelivery?: () => Promise<void>;
+      /** Runs when any instance announces an access change. */
+      onAccessChanged?: () => void;
+    } = { databaseUrl: '' },
   ) {
     this.pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'trellis-alerts' });
     this.pool.on('error', (err) => logger.warn({ err }, 'alert feed pool error'));
+  }
+
+  /** Connections of the feed's pool, for the metrics. */
+  get poolUse(): { total: number; idle: number; waiting: number; max: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: 4 };
+  }
+
+  /** Whether the LISTEN connection is up and answers a query within `timeoutMs` (readiness). */
+  async listening(timeoutMs = 2_000): Promise<boolean> {
+    const listener = this.listener;
+    if (!listener || this.closed) return false;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        listener.query('select 1').then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+      ]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get subscriberCount(): number {
@@ -64,8 +96,10 @@ export class AlertFeed {
     const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'trellis-alerts-listen' });
     client.on('notification', (message) => {
       // A mutation on some instance may have changed who sees what: drop cached subscriber scopes.
-      if (message.payload === ACCESS_CHANGED) bumpAccessEpoch();
-      else this.wake(message.payload === 'written');
+      if (message.payload === ACCESS_CHANGED) {
+        bumpAccessEpoch();
+        this.options.onAccessChanged?.();
+      } else this.wake(message.payload === 'written');
     });
     const lost = (err?: Error) => {
       if (this.listener !== client) return;
@@ -81,6 +115,9 @@ export class AlertFeed {
     this.listener = client;
     await client.connect();
     await client.query('listen trellis_alert_events');
+    // Access changes announced while we were not listening were missed: re-read scopes and credentials.
+    bumpAccessEpoch();
+    this.options.onAccessChanged?.();
     // Anything committed while we were not listening: sequence it and read from our position.
     this.wake(true);
   }
@@ -141,11 +178,24 @@ export class AlertFeed {
       );
       if (rows.length === 0) return;
       const events = await this.hydrate(rows);
+      await this.accessBefore();
       this.position = events[events.length - 1].position;
+      this.options.observer?.read(events);
       for (const subscriber of this.subscribers) subscriber.offer(events);
       this.onDelivered?.(events);
       if (rows.length < pageSize) return;
     }
+  }
+
+  /**
+   * Brings access up to date with events just read, before they are handed out. A round trip on the
+   * LISTEN connection makes PostgreSQL send the notifications it holds for us first (it sends pending
+   * ones before answering), so an `access` NOTIFY committed before these events has dropped cached
+   * scopes by now; then credentials are read after the events (sessions.ts).
+   */
+  private async accessBefore(): Promise<void> {
+    await this.listener?.query('select 1').catch(() => undefined);
+    await this.options.beforeDelivery?.();
   }
 
   /** Turns rows into events, with each alert's school and rule loaded once for every subscriber. */
@@ -168,7 +218,12 @@ export class AlertFeed {
    * events; without, live events from now.
    */
   subscribe(filter: AlertEventFilter, since?: number): AlertSubscriber {
-    const subscriber = new AlertSubscriber(filter, since ?? this.position, () => this.subscribers.delete(subscriber));
+    const subscriber = new AlertSubscriber(
+      filter,
+      since ?? this.position,
+      () => this.subscribers.delete(subscriber),
+      this.options.observer,
+    );
     this.subscribers.add(subscriber);
     if (since !== undefined) void this.catchUp(subscriber, since);
     return subscriber;
@@ -197,7 +252,8 @@ export class AlertFeed {
         if (subscriber.done) return;
         if (rows.length === 0) break;
         const events = await this.hydrate(rows);
-        for (const event of events) subscriber.push(event);
+        await this.accessBefore();
+        for (const event of events) subscriber.push(event, false);
         cursor = events[events.length - 1].position;
         if (rows.length < 500) break;
       }
@@ -219,9 +275,17 @@ export class AlertFeed {
   }
 }
 
+/** Told what the feed reads and hands to subscribers (the server's metrics). */
+export interface AlertFeedObserver {
+  /** Events read from the log, once per instance. */
+  read(events: AlertEvent[]): void;
+  /** An event handed to a subscription: replayed from `since` (live false) or live. */
+  delivered(event: AlertEvent, live: boolean): void;
+}
+
 /** An async iterator of one subscriber's events, in position order, each once. */
 export class AlertSubscriber implements AsyncIterableIterator<AlertEvent> {
-  private readonly queue: AlertEvent[] = [];
+  private readonly queue: { event: AlertEvent; live: boolean }[] = [];
   private readonly buffer: AlertEvent[] = [];
   private waiting?: { resolve: (r: IteratorResult<AlertEvent>) => void; reject: (e: Error) => void };
   private error?: Error;
@@ -232,6 +296,7 @@ export class AlertSubscriber implements AsyncIterableIterator<AlertEvent> {
     readonly filter: AlertEventFilter,
     private last: number,
     private readonly detach: () => void,
+    private readonly observer?: AlertFeedObserver,
   ) {}
 
   /** Live events from the feed (buffered while catching up). */
@@ -243,14 +308,15 @@ export class AlertSubscriber implements AsyncIterableIterator<AlertEvent> {
     }
   }
 
-  push(event: AlertEvent): void {
+  push(event: AlertEvent, live = true): void {
     if (this.done || event.position <= this.last) return;
     this.last = event.position;
     if (this.waiting) {
       const { resolve } = this.waiting;
       this.waiting = undefined;
+      this.observer?.delivered(event, live);
       resolve({ value: event, done: false });
-    } else this.queue.push(event);
+    } else this.queue.push({ event, live });
   }
 
   endCatchUp(): void {
@@ -268,7 +334,11 @@ export class AlertSubscriber implements AsyncIterableIterator<AlertEvent> {
   }
 
   next(): Promise<IteratorResult<AlertEvent>> {
-    if (this.queue.length) return Promise.resolve({ value: this.queue.shift() as AlertEvent, done: false });
+    const queued = this.queue.shift();
+    if (queued) {
+      this.observer?.delivered(queued.event, queued.live);
+      return Promise.resolve({ value: queued.event, done: false });
+    }
     if (this.error) return Promise.reject(this.error);
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));

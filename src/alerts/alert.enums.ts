@@ -84,15 +84,24 @@ registerEnumType(TriggerRuleKind, {
   name: 'TriggerRuleKind',
   description: 'The condition a trigger rule checks.',
   valuesConfig: {
-    METRIC_BELOW: { description: 'The latest value of a metric is below `threshold` (parameters: metric, threshold).' },
-    METRIC_FALL: { description: 'The latest value of a metric fell by more than `fallBy` from the year before (metric, fallBy).' },
+    METRIC_BELOW: {
+      description:
+        'The latest academic year of a metric, if not older than `maxEvidenceAgeYears` (default 3), is below `threshold` (parameters: metric, threshold, maxEvidenceAgeYears).',
+    },
+    METRIC_FALL: {
+      description:
+        'The latest value of a metric, if not older than `maxEvidenceAgeYears` (default 3), fell by more than `fallBy` from the year before (metric, fallBy, maxEvidenceAgeYears).',
+    },
     INSPECTION_GRADE_AT_OR_BELOW: {
       description:
-        'The latest inspection graded `grade` or worse (4 is inadequate; for Estyn, the worst judgement), or a category of concern when `includeCategoriesOfConcern`.',
+        'The latest inspection, if not older than `maxEvidenceAgeYears` (default 6), graded `grade` or worse (4 is inadequate; for Estyn, the worst judgement), or a category of concern when `includeCategoriesOfConcern`.',
     },
-    INSPECTION_DECLINE: { description: 'The latest inspection is graded worse than the one before.' },
+    INSPECTION_DECLINE: {
+      description: 'The latest inspection, if not older than `maxEvidenceAgeYears` (default 6), is graded worse than the one before.',
+    },
     SELF_EVALUATION_OPTIMISTIC: {
-      description: "The school's own grade for an area is better than the latest inspection's by `margin` grades or more.",
+      description:
+        "The school's own grade for an area is better than the latest inspection's (if not older than `maxEvidenceAgeYears`, default 6) by `margin` grades or more.",
     },
     WORKING_IN_ISOLATION: { description: 'No partnership membership and no support received for `months` months.' },
     PEER_REVIEW_OVERDUE: { description: 'No peer review started for `months` months.' },

@@ -2,6 +2,7 @@ import { currentMembership, sittingGovernor } from '../core/current';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEvent, onDomainEvent } from '../core/domain-events';
 import { TriggerRuleKind } from './alert.enums';
+import { resolveAlertsOfSchoolsNotEvaluated } from './closed-schools';
 
 /**
  * Rule evaluation: one set-based statement per rule kind, whatever the number of schools, that finds
@@ -14,9 +15,35 @@ import { TriggerRuleKind } from './alert.enums';
  * another instance) insert nothing, without a read-then-write race.
  */
 
+/**
+ * Alerts are only true of schools that are running: open, or open but proposed to close. A closed
+ * school (or one not yet open) is never evaluated, by any path (a change's event, a rule change, the
+ * sweep), and closing a school resolves its alerts (resolveAlertsOfSchoolsNotEvaluated).
+ */
+export const EVALUATED_STATUSES = `('open', 'proposed_to_close')`;
+
+/**
+ * How old evidence may be and still count, in years, when a rule does not say (its parameters carry
+ * `maxEvidenceAgeYears`; rules are given the default when created). An inspection counts from its date;
+ * an academic year's measures from the day the year ended (31 August).
+ */
+export const EVIDENCE_AGE_DEFAULTS: Partial<Record<TriggerRuleKind, number>> = {
+  [TriggerRuleKind.METRIC_BELOW]: 3,
+  [TriggerRuleKind.METRIC_FALL]: 3,
+  [TriggerRuleKind.INSPECTION_GRADE_AT_OR_BELOW]: 6,
+  [TriggerRuleKind.INSPECTION_DECLINE]: 6,
+  [TriggerRuleKind.SELF_EVALUATION_OPTIMISTIC]: 6,
+};
+
+/** The rule's window as an SQL interval (`r` is the rule row). */
+const maxAge = (kind: TriggerRuleKind) =>
+  `make_interval(years => coalesce((r.p->>'maxEvidenceAgeYears')::int, ${EVIDENCE_AGE_DEFAULTS[kind]}))`;
+/** The day an academic year '2017/18' ended: 31 August 2018. */
+const yearEnded = (column: string) => `make_date(left(${column}, 4)::int + 1, 8, 31)`;
+
 /** Which schools and rules an evaluation covers. */
 export interface EvaluationScope {
-  /** The schools the change touched; all schools that are not closed when absent. */
+  /** The schools the change touched (those not open are left out); all open schools when absent. */
   schoolIds?: number[];
   /** Only metric rules on these metrics (a data drop of some metrics). */
   metrics?: string[];
@@ -63,7 +90,8 @@ const MATCHES: Record<TriggerRuleKind, string> = {
       select ${RULE_COLUMNS}, jsonb_build_object('metric', l.metric, 'academicYear', l.academic_year, 'value', l.value,
         'threshold', (r.p->>'threshold')::numeric) as evidence
       from rules r join latest l on l.school_id = r.school_id and l.metric = r.p->>'metric'
-      where l.value < (r.p->>'threshold')::numeric)`,
+      where l.value < (r.p->>'threshold')::numeric
+        and ${yearEnded('l.academic_year')} > current_date - ${maxAge(TriggerRuleKind.METRIC_BELOW)})`,
 
   [TriggerRuleKind.METRIC_FALL]: `ranked as (
       select * from (
@@ -78,15 +106,17 @@ const MATCHES: Record<TriggerRuleKind, string> = {
       from rules r
       join ranked a on a.school_id = r.school_id and a.metric = r.p->>'metric' and a.rn = 1
       join ranked b on b.school_id = a.school_id and b.metric = a.metric and b.rn = 2
-      where b.value - a.value > (r.p->>'fallBy')::numeric)`,
+      where b.value - a.value > (r.p->>'fallBy')::numeric
+        and ${yearEnded('a.academic_year')} > current_date - ${maxAge(TriggerRuleKind.METRIC_FALL)})`,
 
   [TriggerRuleKind.INSPECTION_GRADE_AT_OR_BELOW]: `${RANKED_INSPECTIONS},
     matches as (
       select ${RULE_COLUMNS}, jsonb_build_object('inspectionId', l.id, 'inspectorate', l.inspectorate, 'inspectedOn', l.inspected_on,
         'grade', l.grade, 'categoryOfConcern', l.category_of_concern, 'gradeAtOrBelow', (r.p->>'grade')::int) as evidence
       from rules r join ranked_inspections l on l.school_id = r.school_id and l.rn = 1
-      where l.grade >= (r.p->>'grade')::int
-         or (coalesce((r.p->>'includeCategoriesOfConcern')::boolean, false) and l.category_of_concern is not null))`,
+      where (l.grade >= (r.p->>'grade')::int
+         or (coalesce((r.p->>'includeCategoriesOfConcern')::boolean, false) and l.category_of_concern is not null))
+        and l.inspected_on > current_date - ${maxAge(TriggerRuleKind.INSPECTION_GRADE_AT_OR_BELOW)})`,
 
   [TriggerRuleKind.INSPECTION_DECLINE]: `${RANKED_INSPECTIONS},
     matches as (
@@ -95,7 +125,7 @@ const MATCHES: Record<TriggerRuleKind, string> = {
       from rules r
       join ranked_inspections a on a.school_id = r.school_id and a.rn = 1
       join ranked_inspections b on b.school_id = a.school_id and b.rn = 2
-      where a.grade > b.grade)`,
+      where a.grade > b.grade and a.inspected_on > current_date - ${maxAge(TriggerRuleKind.INSPECTION_DECLINE)})`,
 
   [TriggerRuleKind.SELF_EVALUATION_OPTIMISTIC]: `${RANKED_INSPECTIONS},
     external as (
@@ -113,6 +143,7 @@ const MATCHES: Record<TriggerRuleKind, string> = {
         'area', e.area, 'selfEvaluation', o.grade, 'evaluatedOn', o.evaluated_on, 'external', e.grade, 'inspectedOn', e.inspected_on) order by e.area)) as evidence
       from rules r join external e on e.school_id = r.school_id join own o on o.school_id = e.school_id and o.area = e.area
       where e.grade - o.grade >= (r.p->>'margin')::int
+        and e.inspected_on > current_date - ${maxAge(TriggerRuleKind.SELF_EVALUATION_OPTIMISTIC)}
       group by r.rule_id, r.school_id, r.severity, r.p, r.name, r.kind)`,
 
   [TriggerRuleKind.WORKING_IN_ISOLATION]: `matches as (
@@ -176,8 +207,10 @@ const MATCHES: Record<TriggerRuleKind, string> = {
 function rulesFor(scope: EvaluationScope): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const target = scope.schoolIds
-    ? (params.push(JSON.stringify(scope.schoolIds)), `select distinct (jsonb_array_elements_text(?::jsonb))::int as school_id`)
-    : `select id as school_id from school where status <> 'closed'`;
+    ? (params.push(JSON.stringify(scope.schoolIds)),
+      `select s.id as school_id from school s
+       where s.id in (select (jsonb_array_elements_text(?::jsonb))::int) and s.status in ${EVALUATED_STATUSES}`)
+    : `select id as school_id from school where status in ${EVALUATED_STATUSES}`;
   const filters: string[] = [];
   const filterParams: unknown[] = [];
   if (scope.ruleId !== undefined) {
@@ -237,19 +270,24 @@ export async function evaluate(em: EntityManager, kinds: TriggerRuleKind[], scop
   // how many rules hold per school, and on small guesses it joins the CTEs with nested loops, which is
   // quadratic in the drop. For a bulk scope, hash joins only, for these statements only (restored after).
   const bulk = scope.schoolIds !== undefined && scope.schoolIds.length > BULK_SCOPE;
-  let previous: string | undefined;
+  // Switching nested loops off makes the planner's costs huge (it adds a penalty, not a ban), which
+  // would trigger JIT compilation: seconds of compiling for a statement that runs in milliseconds.
+  // So JIT goes off with it.
+  let previous: { nestloop: string; jit: string } | undefined;
   if (bulk) {
-    const rows: { previous: string }[] = await em.execute(
-      `select current_setting('enable_nestloop') as previous, set_config('enable_nestloop', 'off', true)`,
+    const rows: { nestloop: string; jit: string }[] = await em.execute(
+      `select current_setting('enable_nestloop') as nestloop, current_setting('jit') as jit,
+         set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`,
     );
-    previous = rows[0].previous;
+    previous = rows[0];
   }
   try {
     let raised = 0;
     for (const kind of kinds) raised += await evaluateKind(em, kind, scope);
     return raised;
   } finally {
-    if (bulk) await em.execute(`select set_config('enable_nestloop', ?, true)`, [previous]);
+    if (previous)
+      await em.execute(`select set_config('enable_nestloop', ?, true), set_config('jit', ?, true)`, [previous.nestloop, previous.jit]);
   }
 }
 
@@ -289,6 +327,9 @@ export async function onEvent(em: EntityManager, event: DomainEvent): Promise<nu
     }
     case 'support.delivered':
       return evaluate(em, [TriggerRuleKind.SUPPORT_SHORTFALL], { schoolIds: [event.receiverId] });
+    case 'school.closed':
+      await resolveAlertsOfSchoolsNotEvaluated(em, [event.schoolId], `The school closed on ${event.closedOn} (${event.source}).`);
+      return 0;
     default:
       return 0;
   }

@@ -1,10 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { logger } from '../logger';
+import { resolveAlertsOfSchoolsNotEvaluated } from './closed-schools';
 import { evaluate, TIME_BASED_KINDS } from './evaluation';
 
 /**
  * Evaluates the rules that become true with the passing of time (isolation, review overdue, terms
- * ending, support falling behind, vacancies as terms lapse) over every school. Safe on every instance
+ * ending, support falling behind, vacancies as terms lapse) over every open school, and resolves the
+ * alerts of any school that is no longer open, however it came to close. Safe on every instance
  * at once: a transaction-scoped advisory lock lets one sweep run at a time (the others skip), and
  * the one-open-alert index would refuse duplicates anyway. Returns the number of alerts raised, or
  * null when another instance was sweeping.
@@ -13,6 +15,7 @@ export async function sweepTimeBasedRules(orm: MikroORM): Promise<number | null>
   return orm.em.fork().transactional(async (em) => {
     const [{ locked }] = (await em.execute(`select pg_try_advisory_xact_lock(7353002) as locked`)) as { locked: boolean }[];
     if (!locked) return null;
+    await resolveAlertsOfSchoolsNotEvaluated(em, undefined, 'The school is no longer open.');
     return evaluate(em, TIME_BASED_KINDS, {});
   });
 }

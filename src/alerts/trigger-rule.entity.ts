@@ -15,6 +15,7 @@ export interface RuleParameters {
   shortfallPercent?: number;
   minGovernors?: number;
   withinDays?: number;
+  maxEvidenceAgeYears?: number;
 }
 
 /**

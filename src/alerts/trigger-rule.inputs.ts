@@ -41,6 +41,16 @@ export class TriggerRuleParameters {
 
   @Field(() => Int, { nullable: true, description: 'Days ahead to warn of ending terms (GOVERNOR_TERMS_ENDING).' })
   withinDays?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Evidence older than this many years does not count (1 to 50). Inspection rules read only the latest inspection, and not when ' +
+      'it is older than this (default 6: INSPECTION_GRADE_AT_OR_BELOW, INSPECTION_DECLINE, SELF_EVALUATION_OPTIMISTIC); metric rules ' +
+      'read only the latest academic year, and not when it ended (31 August) longer ago than this (default 3: METRIC_BELOW, METRIC_FALL). ' +
+      'Left out, the default is filled in, so a rule always shows its window.',
+  })
+  maxEvidenceAgeYears?: number;
 }
 
 @InputType({ description: 'A new trigger rule: a system default, a group rule, or a group value for a system default.' })

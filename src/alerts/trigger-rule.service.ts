@@ -5,7 +5,7 @@ import { loadByGlobalId } from '../core/mutation';
 import { fail, UserErrorCode, userError, UserInputFailure, UserError } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { TriggerRuleChangeAction, TriggerRuleKind } from './alert.enums';
-import { evaluate } from './evaluation';
+import { evaluate, EVIDENCE_AGE_DEFAULTS } from './evaluation';
 import { RuleParameters, TriggerRule, TriggerRuleChange } from './trigger-rule.entity';
 import type { TriggerRuleCreateInput, TriggerRuleParameters, TriggerRuleUpdateInput } from './trigger-rule.inputs';
 
@@ -20,19 +20,20 @@ const text: Check = (value) => (typeof value !== 'string' || value.length === 0 
 const flag: Check = (value) => (typeof value !== 'boolean' ? 'must be true or false.' : undefined);
 
 /** The values each kind needs, and their bounds. Values a kind does not use are refused, so nothing is silently ignored. */
+const age = number(1, 50, true);
 const NEEDS: Record<TriggerRuleKind, Partial<Record<keyof RuleParameters, Check>>> = {
-  [TriggerRuleKind.METRIC_BELOW]: { metric: text, threshold: number(-1000, 1000) },
-  [TriggerRuleKind.METRIC_FALL]: { metric: text, fallBy: number(0, 1000) },
-  [TriggerRuleKind.INSPECTION_GRADE_AT_OR_BELOW]: { grade: number(1, 4, true), includeCategoriesOfConcern: flag },
-  [TriggerRuleKind.INSPECTION_DECLINE]: {},
-  [TriggerRuleKind.SELF_EVALUATION_OPTIMISTIC]: { margin: number(1, 3, true) },
+  [TriggerRuleKind.METRIC_BELOW]: { metric: text, threshold: number(-1000, 1000), maxEvidenceAgeYears: age },
+  [TriggerRuleKind.METRIC_FALL]: { metric: text, fallBy: number(0, 1000), maxEvidenceAgeYears: age },
+  [TriggerRuleKind.INSPECTION_GRADE_AT_OR_BELOW]: { grade: number(1, 4, true), includeCategoriesOfConcern: flag, maxEvidenceAgeYears: age },
+  [TriggerRuleKind.INSPECTION_DECLINE]: { maxEvidenceAgeYears: age },
+  [TriggerRuleKind.SELF_EVALUATION_OPTIMISTIC]: { margin: number(1, 3, true), maxEvidenceAgeYears: age },
   [TriggerRuleKind.WORKING_IN_ISOLATION]: { months: number(1, 120, true) },
   [TriggerRuleKind.PEER_REVIEW_OVERDUE]: { months: number(1, 120, true) },
   [TriggerRuleKind.SUPPORT_SHORTFALL]: { shortfallPercent: number(0, 100) },
   [TriggerRuleKind.GOVERNANCE_VACANCIES]: { minGovernors: number(1, 50, true) },
   [TriggerRuleKind.GOVERNOR_TERMS_ENDING]: { withinDays: number(0, 365, true) },
 };
-const OPTIONAL = new Set<keyof RuleParameters>(['includeCategoriesOfConcern']);
+const OPTIONAL = new Set<keyof RuleParameters>(['includeCategoriesOfConcern', 'maxEvidenceAgeYears']);
 
 /** Checks a kind's values; every problem names its field. Metrics must be known to the evidence tables. */
 export async function checkParameters(
@@ -51,7 +52,8 @@ export async function checkParameters(
   for (const [key, check] of Object.entries(needs) as [keyof RuleParameters, Check][]) {
     const value = (given as Record<string, unknown> | undefined)?.[key];
     if (value === undefined || value === null) {
-      if (!OPTIONAL.has(key)) errors.push(userError([...path, key], `must be given for ${kind.toUpperCase()} rules.`));
+      if (key === 'maxEvidenceAgeYears') clean.maxEvidenceAgeYears = EVIDENCE_AGE_DEFAULTS[kind];
+      else if (!OPTIONAL.has(key)) errors.push(userError([...path, key], `must be given for ${kind.toUpperCase()} rules.`));
       continue;
     }
     const problem = check(value);

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import type { AuthConfig } from '../config';
 import { API_KEY_PREFIX, findApiKey } from './api-keys';
-import { AuthenticationFailure, verifyToken } from './tokens';
+import { AuthenticationFailure, TokenClaims, verifyTokenClaims } from './tokens';
 import { Viewer } from './viewer';
 
 /** The error a refused credential produces: HTTP 401 with a WWW-Authenticate challenge. */
@@ -19,12 +19,23 @@ export function unauthenticated(message: string): GraphQLError {
  * Turns an Authorization value ("Bearer <JWT>" or "Bearer trellis_<key>") into the Viewer, the same
  * way for HTTP headers and graphql-ws connection_init payloads. No credential: anonymous, unless
  * the server requires authentication. A credential that is present but wrong is always refused,
- * never downgraded to anonymous.
+ * never downgraded to anonymous: that includes a well-signed token for a person who does not exist.
  */
 export async function authenticate(em: EntityManager, config: AuthConfig, authorization: unknown): Promise<Viewer> {
+  return (await authenticateCredential(em, config, authorization)).viewer;
+}
+
+/** A credential as verified: the viewer, and for a token when it expires (ms since the epoch). */
+export interface Authenticated {
+  viewer: Viewer;
+  expiresAt?: number;
+}
+
+/** authenticate, keeping what a long-lived session needs to know about its credential (sessions.ts). */
+export async function authenticateCredential(em: EntityManager, config: AuthConfig, authorization: unknown): Promise<Authenticated> {
   if (authorization == null || authorization === '') {
     if (config.requireAuth) throw unauthenticated('Authentication required: send "Authorization: Bearer <token or API key>".');
-    return Viewer.anonymous();
+    return { viewer: Viewer.anonymous() };
   }
   const match = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   if (!match) throw unauthenticated('Authorization must be "Bearer <token or API key>".');
@@ -32,12 +43,16 @@ export async function authenticate(em: EntityManager, config: AuthConfig, author
   if (credential.startsWith(API_KEY_PREFIX)) {
     const key = await findApiKey(em, credential);
     if (!key) throw unauthenticated('The API key is not valid or has been revoked.');
-    return Viewer.app(key);
+    return { viewer: Viewer.app(key) };
   }
+  let claims: TokenClaims;
   try {
-    return Viewer.person(em, await verifyToken(config, credential));
+    claims = await verifyTokenClaims(config, credential);
   } catch (error) {
     if (error instanceof AuthenticationFailure) throw unauthenticated(`The bearer token was refused: ${error.message}`);
     throw error;
   }
+  const [known] = await em.getConnection().execute(`select 1 from person where id = ?`, [claims.personId]);
+  if (!known) throw unauthenticated('The bearer token was refused: it names no known person.');
+  return { viewer: Viewer.person(em, claims.personId), expiresAt: claims.expiresAt };
 }

@@ -19,8 +19,12 @@ export async function* authorizedEvents<T>(
     for (;;) {
       const next = await iterator.next();
       if (next.done) return;
+      // A session whose key was revoked, token expired or person deleted receives nothing more (auth/sessions.ts).
+      if (ctx.session && !ctx.session.live) return;
       await ctx.viewer.currentScope(ctx.em);
-      if (await maySee(ctx.viewer, typeName, rowOf(next.value))) yield next.value;
+      const visible = await maySee(ctx.viewer, typeName, rowOf(next.value));
+      if (ctx.session && !ctx.session.live) return;
+      if (visible) yield next.value;
     }
   } finally {
     await iterator.return?.();
@@ -34,5 +38,8 @@ export async function requireSubscriber(ctx: Context): Promise<void> {
     throw signInRequired('Sign in to subscribe to alerts (connection_init payload { authorization: "Bearer ..." }).');
   if (viewer.kind === 'app' && !viewer.hasScope(AppScope.SUBSCRIBE_ALERTS))
     throw forbidden('This API key lacks the subscribe:alerts scope.');
+  // Accepting the subscription and then filtering every event out would leave the app waiting in silence.
+  if (viewer.kind === 'app' && !viewer.hasScope(AppScope.READ_ALERTS))
+    throw forbidden('This API key has subscribe:alerts but not read:alerts, so no alert could be delivered to it: use a key with both.');
   if (viewer.kind === 'person' && !(await viewer.currentScope(ctx.em)).known) throw signInRequired('The token names no known person.');
 }

@@ -33,6 +33,17 @@ export function personIdOf(subject: string | undefined): number | undefined {
 
 /** Verifies signature, algorithm, issuer, audience and expiry (an `exp` is required); returns the person's id. */
 export async function verifyToken(config: AuthConfig, token: string): Promise<number> {
+  return (await verifyTokenClaims(config, token)).personId;
+}
+
+/** What a verified token says: whose it is and until when (ms since the epoch) it holds. */
+export interface TokenClaims {
+  personId: number;
+  expiresAt: number;
+}
+
+/** verifyToken, keeping the expiry: a WebSocket opened with the token is closed when it runs out. */
+export async function verifyTokenClaims(config: AuthConfig, token: string): Promise<TokenClaims> {
   const key = await verificationKey(config);
   try {
     const { payload } = await jwtVerify(token, key, {
@@ -43,7 +54,7 @@ export async function verifyToken(config: AuthConfig, token: string): Promise<nu
     });
     const personId = personIdOf(payload.sub);
     if (personId === undefined) throw new AuthenticationFailure('the token does not name a person (sub).');
-    return personId;
+    return { personId, expiresAt: payload.exp! * 1000 };
   } catch (error) {
     if (error instanceof AuthenticationFailure) throw error;
     if (error instanceof joseErrors.JWTExpired) throw new AuthenticationFailure('the token has expired.');

@@ -39,6 +39,7 @@ export enum Role {
  *  - bodyIds: bodies they may read (those governing their schools and groups, and their own seats);
  *    manageBodyIds: bodies they may change (of their schools and groups, and their own seats);
  *  - seats: bodies they sit on now; colleagues: people sitting on those bodies now (contact details).
+ * For an administrator the sets are left empty (the graph walk is skipped): every rule checks `admin` first.
  */
 export interface Scope {
   known: boolean;
@@ -107,6 +108,13 @@ select exists (select 1 from person where id = ?) as known,
   array(select id from seats) as seats,
   array(select distinct g.person_id from governorship g join seats s on s.id = g.governing_body_id where ${CURRENT_SEAT}) as colleagues`;
 
+/** Whether a person is a (known) administrator, with their grants: read before the whole scope, which admins do not need. */
+const ADMIN_SQL = `select exists (select 1 from person where id = ?) and exists (
+    select 1 from role_grant where person_id = p.id and revoked_at is null and role = '${Role.ADMIN}') as admin,
+  array(select distinct role from role_grant where person_id = p.id and revoked_at is null) as roles,
+  array(select la_code from role_grant where person_id = p.id and revoked_at is null and la_code is not null) as la_codes
+  from (select ?::int as id) p`;
+
 const EMPTY_SCOPE: Scope = {
   known: false,
   admin: false,
@@ -147,6 +155,8 @@ interface LiveScope {
   epoch: number;
   at: number;
   scope: Promise<Scope>;
+  /** The people this scope lets them read (Viewer.people), read on first use and dropped with the scope. */
+  people?: Promise<Set<number>>;
 }
 const liveScopes = new Map<number, LiveScope>();
 
@@ -195,9 +205,14 @@ export class Viewer {
     return this.kind === 'app' && this.app!.scopes.includes(scope);
   }
 
+  /**
+   * The person's scope, from the per-person cache shared with subscriptions (`currentScope`): read once
+   * per credential until access may have changed, not once per request. Within one request it stays
+   * the scope first read, unless a mutation of the request itself changed access.
+   */
   async scope(): Promise<Scope> {
     if (this.kind !== 'person') return EMPTY_SCOPE;
-    return (this.scopePromise ??= this.loadScope());
+    return this.currentScope();
   }
 
   /** The scope as it is now, for long-lived callers (subscriptions); shared by every viewer of the same person. */
@@ -225,19 +240,35 @@ export class Viewer {
   /** People whose records this person may read: staff and governors within their scope, and themselves. */
   async people(): Promise<Set<number>> {
     if (this.kind !== 'person') return new Set();
-    return (this.peoplePromise ??= (async () => {
-      const scope = await this.scope();
+    const scope = await this.scope();
+    // Shared with every request of the same person while their scope is cached.
+    const live = liveScopes.get(this.personId!);
+    if (live && live.scope === this.scopePromise) {
+      if (!live.people) {
+        live.people = this.loadPeople(scope);
+        live.people.catch(() => (live.people = undefined));
+      }
+      return live.people;
+    }
+    return (this.peoplePromise ??= this.loadPeople(scope));
+  }
+
+  private loadPeople(scope: Scope): Promise<Set<number>> {
+    return (async () => {
       const rows: { person_id: number }[] = await this.em!.getConnection().execute(
         `select person_id from post where school_id = any(?::int[]) or group_id = any(?::int[])
          union select person_id from governorship where governing_body_id = any(?::int[])`,
         [intArray(scope.schoolIds), intArray(scope.groupIds), intArray(scope.bodyIds)],
       );
       return new Set([this.personId!, ...rows.map((row) => row.person_id)]);
-    })());
+    })();
   }
 
   private async loadScope(em = this.em): Promise<Scope> {
     const id = this.personId!;
+    // An administrator reaches everything (every rule checks `admin` first): skip the graph walk.
+    const [admin] = await em!.getConnection().execute(ADMIN_SQL, [id, id]);
+    if (admin.admin) return { ...EMPTY_SCOPE, known: true, admin: true, roles: admin.roles, laCodes: (admin.la_codes ?? []).map(Number) };
     const [row] = await em!.getConnection().execute(SCOPE_SQL, [id, id, id, id, id]);
     const roles: string[] = row.roles ?? [];
     const ids = (values: number[] | null) => new Set((values ?? []).map(Number));

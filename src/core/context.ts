@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { AlertFeed } from '../alerts/alert-feed';
+import type { Session } from '../auth/sessions';
 import { Viewer } from '../auth/viewer';
 
 /**
@@ -28,11 +29,13 @@ export interface Context {
   viewer: Viewer;
   /** This instance's alert feed, which subscriptions read from (set by the server). */
   alertFeed?: AlertFeed;
+  /** On a WebSocket: the session, which ends when its credential stops holding (auth/sessions.ts). */
+  session?: Session;
 }
 
-export function createContext(em: EntityManager, extra: Partial<Pick<Context, 'viewer' | 'alertFeed'>> = {}): Context {
+export function createContext(em: EntityManager, extra: Partial<Pick<Context, 'viewer' | 'alertFeed' | 'session'>> = {}): Context {
   const fork = em.fork({ clear: true });
   // A viewer authenticated before the fork existed reads its scope through this request's EntityManager.
   const viewer = extra.viewer ? extra.viewer.refreshed(fork) : Viewer.anonymous();
-  return { em: fork, loaders: new LoaderRegistry(), viewer, alertFeed: extra.alertFeed };
+  return { em: fork, loaders: new LoaderRegistry(), viewer, alertFeed: extra.alertFeed, session: extra.session };
 }

@@ -11,7 +11,9 @@ export type DomainEvent =
   | { type: 'self_evaluations.recorded'; schoolIds: number[] }
   | { type: 'membership.ended'; schoolId: number; groupId: number }
   | { type: 'governorship.ended'; governingBodyId: number; personId: number }
-  | { type: 'support.delivered'; supportLinkId: number; giverId: number; receiverId: number };
+  | { type: 'support.delivered'; supportLinkId: number; giverId: number; receiverId: number }
+  /** A school that was open (or proposed to open or close) is now closed; `source` says who said so. */
+  | { type: 'school.closed'; schoolId: number; closedOn: string; source: string };
 
 type Handler = (em: EntityManager, event: DomainEvent) => Promise<void>;
 

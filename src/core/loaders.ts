@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { rowFilter, visibleRows } from '../auth/policy';
 import type { Context } from './context';
 import { encodeCursor, Page } from './pagination';
+import { mapRows, rowMapper } from './rows';
 
 interface WithId {
   id: number;
@@ -14,8 +15,15 @@ export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>): Da
     `${entity.name}.byId`,
     () =>
       new DataLoader<number, T | undefined>(async (ids) => {
+        // Plain rows (core/rows.ts), not managed entities: reads never flush, and hydration was most of their CPU.
+        const meta = ctx.em.getMetadata().get(entity.name);
+        const selected: Record<string, unknown>[] = await ctx.em
+          .getConnection()
+          .execute(`select * from "${meta.tableName}" where "${meta.properties[meta.primaryKeys[0]].fieldNames[0]}" = any(?::bigint[])`, [
+            `{${ids.join(',')}}`,
+          ]);
         // Rows the viewer may not read are left out, as if they did not exist (auth/policy.ts).
-        const rows = await visibleRows(ctx.viewer, (await ctx.em.find(entity, { id: { $in: [...ids] } } as never)) as T[]);
+        const rows = await visibleRows(ctx.viewer, mapRows(ctx.em, entity, selected));
         const found = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => found.get(id));
       }),
@@ -76,13 +84,13 @@ export function childPages<T extends object>(
           .getConnection()
           .execute(sql, [[...parentIds], ...whereParams, offset, offset + page.size + 1]);
         const pages = new Map<number, ChildPage<T>>();
+        const map = rowMapper(ctx.em, entity);
         for (const row of rows) {
           const parentId = row[spec.parentColumn] as number;
           let entry = pages.get(parentId);
           if (!entry) pages.set(parentId, (entry = { rows: [], positions: [], total: Number(row._total) }));
           entry.positions.push(Number(row._position));
-          const { _position, _total, ...columns } = row;
-          entry.rows.push(ctx.em.map(entity, columns as never));
+          entry.rows.push(map(row));
         }
         // A parent past its last child still needs its total: count those in a second statement only when it happens.
         const missing = parentIds.filter((id) => !pages.has(id));
@@ -151,7 +159,7 @@ export function listsByParent<T>(
   );
 }
 
-/** Rows of raw SQL with a `_parent` column, mapped to entities: the usual shape of a listsByParent fetch. */
+/** Rows of raw SQL with a `_parent` column, mapped to plain entity objects (core/rows.ts): the usual shape of a listsByParent fetch. */
 export async function selectByParent<T extends object>(
   em: EntityManager,
   entity: EntityClass<T>,
@@ -159,5 +167,6 @@ export async function selectByParent<T extends object>(
   params: unknown[],
 ): Promise<[number, T][]> {
   const rows: Record<string, unknown>[] = await em.getConnection().execute(sql, params);
-  return rows.map(({ _parent, ...columns }) => [Number(_parent), em.map(entity, columns as never)]);
+  const map = rowMapper(em, entity);
+  return rows.map((row) => [Number(row._parent), map(row)]);
 }

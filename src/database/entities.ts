@@ -2,6 +2,8 @@ import { Alert } from '../alerts/alert.entity';
 import { TriggerRule, TriggerRuleChange } from '../alerts/trigger-rule.entity';
 // Registers the trigger-rule evaluation with the domain events of every process that writes.
 import '../alerts/evaluation';
+// Recomputes performance bands in the transaction of the evidence that changes them.
+import '../analytics/bands.service';
 import { Inspection, InspectionJudgement } from '../evidence/inspection.entity';
 import { OutcomeMeasure } from '../evidence/outcome-measure.entity';
 import { SelfEvaluation } from '../evidence/self-evaluation.entity';

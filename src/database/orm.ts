@@ -1,6 +1,7 @@
 import { DefaultLogger, LoggerNamespace, LoggerOptions, LogContext } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, Options } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
 import { migrationsList } from '../../migrations';
 import { logger } from '../logger';
 import { entities } from './entities';
@@ -52,7 +53,23 @@ export async function openOrm(settings: OrmSettings): Promise<MikroORM> {
   return MikroORM.init(ormOptions(settings));
 }
 
+/** Key of the advisory lock that migrations are run under (any constant unique to Trellis). */
+const MIGRATION_LOCK = 7353013;
+
+/**
+ * Applies pending migrations. Instances started together on one database would each run the same
+ * migration at once (two `create table`s collide on pg_type); a session advisory lock, held on a
+ * connection of its own, makes them take turns, and the later ones find nothing left to apply.
+ */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((migration) => migration.name);
+  const lock = new Client({ connectionString: orm.config.get('clientUrl') as string, application_name: 'trellis-migrate' });
+  lock.on('error', () => undefined);
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await orm.getMigrator().up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lock.end().catch(() => undefined);
+  }
 }

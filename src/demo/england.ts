@@ -18,6 +18,7 @@ import {
 import { FIRST_NAMES, LAST_NAMES, NAME_ENDINGS, NAME_STEMS, SAINTS, TRUST_SUFFIXES, TRUST_WORDS } from './names';
 import { ENGLAND_BOUNDS, ENGLISH_LOCAL_AUTHORITIES, LaKind, LocalAuthorityPlace, SPREAD_KM } from './places';
 import { addDays, clamp, Rng, utcDay } from './random';
+import { EvidenceSeedResult, seedEnglandEvidence } from './england-evidence';
 
 export const ENGLAND_SEED = 24_000;
 
@@ -683,6 +684,8 @@ export interface SeedResult {
   counts: DatasetCounts;
   buildSeconds: number;
   writeSeconds: number;
+  /** The evidence step (inspections, measures, bands), run after the schools are written. */
+  evidence: EvidenceSeedResult;
 }
 
 /**
@@ -707,5 +710,8 @@ export async function seedEngland(orm: MikroORM, options: EnglandOptions = {}): 
   });
   // Fresh statistics, so the first benchmark queries get good plans.
   await orm.em.getConnection().execute(`analyze ${DATASET_TABLES.map((table) => `"${table}"`).join(', ')}`);
-  return { counts, buildSeconds: (built - started) / 1000, writeSeconds: (performance.now() - built) / 1000 };
+  const writeSeconds = (performance.now() - built) / 1000;
+  // A separate step: inspections and outcome measures for every open school, then performance bands.
+  const evidence = await seedEnglandEvidence(orm, { today: options.today });
+  return { counts, buildSeconds: (built - started) / 1000, writeSeconds, evidence };
 }

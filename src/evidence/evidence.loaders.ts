@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { listsByParent, selectByParent } from '../core/loaders';
 import type { Context } from '../core/context';
+import { rowMapper } from '../core/rows';
 import { OutcomeMetric } from './evidence.enums';
 import { Inspection, InspectionJudgement } from './inspection.entity';
 import { OutcomeMeasure } from './outcome-measure.entity';
@@ -17,7 +18,8 @@ export function latestInspectionLoader(ctx: Context): DataLoader<number, Inspect
             `select distinct on (i.school_id) i.* from inspection i where i.school_id in (?) order by i.school_id, i.inspected_on desc, i.id desc`,
             [[...schoolIds]],
           );
-        const found = new Map(rows.map((row) => [row.school_id as number, ctx.em.map(Inspection, row as never)]));
+        const map = rowMapper(ctx.em, Inspection);
+        const found = new Map(rows.map((row) => [row.school_id as number, map(row)]));
         return schoolIds.map((id) => found.get(id) ?? null);
       }),
   );

@@ -17,6 +17,8 @@ export interface InspectionRow {
 export interface InspectionWritten extends WriteCounts {
   /** Database id of each row written, in the order given. */
   ids: number[];
+  /** What happened to each row, in the order given. */
+  outcomes: ('created' | 'updated' | 'unchanged')[];
 }
 
 /**
@@ -25,7 +27,7 @@ export interface InspectionWritten extends WriteCounts {
  * A published date already known is kept when the new record has none (GIAS carries no such date).
  */
 export async function writeInspections(em: EntityManager, rows: InspectionRow[]): Promise<InspectionWritten> {
-  if (rows.length === 0) return { created: 0, updated: 0, unchanged: 0, ids: [] };
+  if (rows.length === 0) return { created: 0, updated: 0, unchanged: 0, ids: [], outcomes: [] };
   const json = JSON.stringify(
     rows.map((row, i) => [
       i,
@@ -66,7 +68,13 @@ export async function writeInspections(em: EntityManager, rows: InspectionRow[])
   );
   const created = written.filter((row) => row.inserted).length;
   const updated = written.filter((row) => row.changed && !row.inserted).length;
-  return { created, updated, unchanged: rows.length - created - updated, ids: written.map((row) => row.id) };
+  return {
+    created,
+    updated,
+    unchanged: rows.length - created - updated,
+    ids: written.map((row) => row.id),
+    outcomes: written.map((row) => (row.inserted ? 'created' : row.changed ? 'updated' : 'unchanged')),
+  };
 }
 
 /** Announces recorded inspections in the caller's transaction. */

@@ -141,14 +141,23 @@ const CHUNK = 20_000;
  * do update`. A value equal to the stored one is left alone (counted unchanged), so a re-import
  * touches nothing. Rows must be unique per school, metric and year (checkMeasures sees to it).
  */
-export async function writeMeasures(em: EntityManager, rows: MeasureRow[], source: string): Promise<WriteCounts> {
+export async function writeMeasures(
+  em: EntityManager,
+  rows: MeasureRow[],
+  source: string,
+): Promise<WriteCounts & { changed: Map<number, 'created' | 'updated'> }> {
   const counts: WriteCounts = { created: 0, updated: 0, unchanged: 0 };
+  // Which rows (by index) were inserted or changed: an importer reports each file row's outcome.
+  const changed = new Map<number, 'created' | 'updated'>();
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
-    const json = JSON.stringify(chunk.map((row) => [row.schoolId, row.metric, row.academicYear, row.value, row.source ?? null]));
-    const [result]: { created: string; updated: string }[] = await em.execute(
+    const json = JSON.stringify(
+      chunk.map((row, i) => [row.schoolId, row.metric, row.academicYear, row.value, row.source ?? null, start + i]),
+    );
+    const written: { i: number; inserted: boolean }[] = await em.execute(
       `with input as (
-         select (r->>0)::int as school_id, r->>1 as metric, r->>2 as academic_year, (r->>3)::numeric as value, coalesce(r->>4, ?) as source
+         select (r->>0)::int as school_id, r->>1 as metric, r->>2 as academic_year, (r->>3)::numeric as value, coalesce(r->>4, ?) as source,
+           (r->>5)::int as i
          from json_array_elements(?::json) r
        ), written as (
          insert into outcome_measure (school_id, metric, academic_year, value, source)
@@ -156,16 +165,18 @@ export async function writeMeasures(em: EntityManager, rows: MeasureRow[], sourc
          on conflict on constraint outcome_measure_school_metric_year_unique do update
            set value = excluded.value, source = excluded.source, recorded_at = now()
            where outcome_measure.value <> excluded.value or outcome_measure.source <> excluded.source
-         returning (xmax = 0) as inserted
+         returning school_id, metric, academic_year, (xmax = 0) as inserted
        )
-       select count(*) filter (where inserted) as created, count(*) filter (where not inserted) as updated from written`,
+       select input.i, written.inserted from written join input using (school_id, metric, academic_year)`,
       [source, json],
     );
-    counts.created += Number(result.created);
-    counts.updated += Number(result.updated);
-    counts.unchanged += chunk.length - Number(result.created) - Number(result.updated);
+    for (const row of written) changed.set(row.i, row.inserted ? 'created' : 'updated');
+    const created = written.filter((row) => row.inserted).length;
+    counts.created += created;
+    counts.updated += written.length - created;
+    counts.unchanged += chunk.length - written.length;
   }
-  return counts;
+  return { ...counts, changed };
 }
 
 /** Writes checked rows and announces them once, in the caller's transaction, so rules see the whole drop. */
@@ -173,7 +184,7 @@ export async function recordMeasures(
   em: EntityManager,
   rows: MeasureRow[],
   source: string,
-): Promise<WriteCounts & { schoolIds: number[] }> {
+): Promise<WriteCounts & { schoolIds: number[]; changed: Map<number, 'created' | 'updated'> }> {
   const counts = await writeMeasures(em, rows, source);
   const schoolIds = [...new Set(rows.map((row) => row.schoolId))];
   const metrics = [...new Set(rows.map((row) => row.metric))];

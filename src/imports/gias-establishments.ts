@@ -3,9 +3,10 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { publish } from '../core/domain-events';
 import { GroupKind } from '../groups/group.enums';
 import { EstablishmentType, Nation, Phase, SchoolStatus, UrbanRural } from '../schools/school.enums';
-import { CsvSource, inBatches, readCsv } from './csv';
+import { chunks, CsvShape, CsvSource, readCsvFile } from './csv';
 import { GRID_LIMITS, gridToWgs84 } from './grid';
 import { ImportReport, ReportBuilder, RowOutcome } from './report';
+import { ImportOptions, importSession } from './session';
 import { databaseRefusal, sourceLabel } from './sql';
 import { date, decimal, integer, InvalidValue, labels, oneOf, requiredText, Row, text, urn } from './values';
 
@@ -248,7 +249,7 @@ export function extractDateFromName(source: string): string | undefined {
   return match ? `${match[1]}-${match[2]}-${match[3]}` : undefined;
 }
 
-export interface GiasImportOptions {
+export interface GiasImportOptions extends ImportOptions {
   /** ISO date the extract describes; default: from the file name, else today. */
   extractDate?: string;
   /** Rows per transaction (each row also has its own savepoint). */
@@ -257,6 +258,7 @@ export interface GiasImportOptions {
 
 interface SchoolState {
   id: number;
+  status: SchoolStatus;
   /** The school's memberships of imported (GIAS) groups, active and ended. */
   memberships: { id: number; groupId: number; groupKind: GroupKind; joinedOn: string; leftOn: string | null }[];
 }
@@ -326,16 +328,24 @@ function schoolValues(school: Establishment): unknown[] {
 
 const laterOf = (a: string, b: string) => (a > b ? a : b);
 
+export const GIAS_FILE: CsvShape = {
+  kind: 'a GIAS establishment extract',
+  required: ['URN', 'EstablishmentName', 'TypeOfEstablishment (name)', 'EstablishmentStatus (name)', 'PhaseOfEducation (name)'],
+  trailingFieldsBeyondHeader: true,
+};
+
 /**
  * Imports a GIAS establishment extract: upserts schools by URN, creates the trusts and federations
- * they name, and keeps each school's memberships of those groups in step with the extract.
+ * they name, and keeps each school's memberships of those groups in step with the extract. A school
+ * the extract shows newly closed has its open alerts resolved (the `school.closed` event).
  *
- * Rows are validated first (nothing touches the database for a bad row). Valid rows are written in
- * transactions of `batchSize` rows, each row inside its own savepoint: a row the database refuses
- * (say, a federation that clashes with one recorded by hand) rolls back to its savepoint, whole, and
- * is reported, while the rest of the batch commits. Lookups (schools, groups, memberships) are made
- * once per batch. GIAS extracts are a few thousand rows per authority, so this row-at-a-time path
- * takes well under a second per 500 rows and keeps each row's school, groups and memberships together.
+ * Rows are validated first (nothing touches the database for a bad row): the URN, then whether it
+ * came before, then the rest. Valid rows are written in transactions of `batchSize` rows, each row
+ * inside its own savepoint: a row the database refuses (say, a federation that clashes with one
+ * recorded by hand) rolls back to its savepoint, whole, and is reported, while the rest of the batch
+ * commits. Lookups (schools, groups, memberships) are made once per batch. GIAS extracts are a few
+ * thousand rows per authority, so this row-at-a-time path takes well under a second per 500 rows
+ * and keeps each row's school, groups and memberships together.
  */
 export async function importGiasEstablishments(orm: MikroORM, source: CsvSource, options: GiasImportOptions = {}): Promise<ImportReport> {
   const label = sourceLabel(source);
@@ -344,66 +354,65 @@ export async function importGiasEstablishments(orm: MikroORM, source: CsvSource,
   report.note('extractDate', extractDate);
   report.related('groups', 'created', 0);
   report.related('memberships', 'created', 0);
-  const csv = readCsv(
-    source,
-    (problem) => {
-      report.row();
-      report.skip(problem);
-    },
-    { trailingFieldsBeyondHeader: true },
-  );
+  const file = await readCsvFile(source, GIAS_FILE);
+  report.read(file);
   const seen = new Map<number, number>();
-
-  async function* validRows() {
-    for await (const { line, values } of csv.rows) {
-      report.row();
-      try {
-        const school = readEstablishment(values);
-        const earlier = seen.get(school.urn);
-        if (earlier !== undefined) {
-          report.skip({ line, urn: school.urn, code: 'duplicate', reason: `URN: ${school.urn} already read on line ${earlier}` });
-          continue;
-        }
-        seen.set(school.urn, line);
-        yield { line, school };
-      } catch (error) {
-        if (!(error instanceof InvalidValue)) throw error;
-        report.skip({ line, code: 'invalid_value', reason: error.message, urn: Number(values.URN) > 0 ? Number(values.URN) : undefined });
+  const valid: { line: number; school: Establishment }[] = [];
+  for (const { line, values } of file.rows) {
+    report.row();
+    let id: number | undefined;
+    try {
+      id = urn(values, 'URN');
+      const earlier = seen.get(id);
+      if (earlier !== undefined) {
+        report.skip({ line, urn: id, code: 'duplicate', field: 'URN', reason: `URN: ${id} already read on line ${earlier}` });
+        continue;
       }
+      seen.set(id, line);
+      valid.push({ line, school: readEstablishment(values) });
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      report.skip({ line, code: 'invalid_value', field: error.column, reason: error.message, urn: id });
     }
   }
+  // Groups are counted once per import, the first time a row names them.
+  const groupsCounted = new Set<string>();
 
-  for await (const batch of inBatches(validRows(), options.batchSize ?? 250)) {
-    await orm.em.fork().transactional(async (tx) => {
-      const schools = await loadSchools(
-        tx,
-        batch.map((row) => row.school.urn),
-      );
-      const groups = await loadGroups(tx, [...new Set(batch.flatMap((row) => row.school.groups.map((group) => group.sourceKey)))]);
-      for (const { line, school } of batch) {
-        try {
-          const { outcome, createdGroups } = await tx.transactional((sp) =>
-            writeEstablishment(sp, school, schools, groups, extractDate, report),
-          );
-          for (const [key, group] of createdGroups) groups.set(key, group);
-          report.count(outcome);
-        } catch (error) {
-          report.skip({ line, urn: school.urn, code: 'rejected_by_database', reason: databaseRefusal(error) });
+  await importSession(orm, options, report, async (batch) => {
+    for (const rows of chunks(valid, options.batchSize ?? 250)) {
+      await batch(async (tx) => {
+        const schools = await loadSchools(
+          tx,
+          rows.map((row) => row.school.urn),
+        );
+        const groups = await loadGroups(tx, [...new Set(rows.flatMap((row) => row.school.groups.map((group) => group.sourceKey)))]);
+        for (const { line, school } of rows) {
+          try {
+            const { outcome, createdGroups } = await tx.transactional((sp) =>
+              writeEstablishment(sp, school, schools, groups, extractDate, report, groupsCounted),
+            );
+            for (const [key, group] of createdGroups) groups.set(key, group);
+            report.count(outcome);
+          } catch (error) {
+            report.skip({ line, urn: school.urn, code: 'rejected_by_database', reason: databaseRefusal(error) });
+          }
         }
-      }
-    });
-  }
-  report.note('encoding', csv.encoding());
+      });
+    }
+  });
   return report.finish();
 }
 
 async function loadSchools(em: EntityManager, urns: number[]): Promise<Map<number, SchoolState>> {
   const states = new Map<number, SchoolState>();
   if (!urns.length) return states;
-  const rows: { id: number; urn: number }[] = await em.execute(`select id, urn from school where urn in (?)`, [urns]);
+  const rows: { id: number; urn: number; status: SchoolStatus }[] = await em.execute(
+    `select id, urn, status from school where urn in (?)`,
+    [urns],
+  );
   const byId = new Map<number, SchoolState>();
   for (const row of rows) {
-    const state = { id: row.id, memberships: [] };
+    const state: SchoolState = { id: row.id, status: row.status, memberships: [] };
     states.set(row.urn, state);
     byId.set(row.id, state);
   }
@@ -449,14 +458,22 @@ async function writeEstablishment(
   groups: Map<string, GroupState>,
   extractDate: string,
   report: ReportBuilder,
+  groupsCounted: Set<string>,
 ): Promise<{ outcome: RowOutcome; createdGroups: Map<string, GroupState> }> {
   const [written]: { id: number; inserted: boolean }[] = await em.execute(UPSERT_SCHOOL, schoolValues(school));
   let state = schools.get(school.urn);
   let outcome: RowOutcome = written ? (written.inserted ? 'created' : 'updated') : 'unchanged';
   if (!state) {
-    state = { id: written.id, memberships: [] };
+    state = { id: written.id, status: school.status, memberships: [] };
   }
-  const pending = { groups: new Map<string, GroupState>(), related: [] as [string, 'created' | 'updated' | 'ended' | 'unchanged'][] };
+  const pending = {
+    groups: new Map<string, GroupState>(),
+    related: [] as [string, 'created' | 'updated' | 'ended' | 'unchanged'][],
+    counted: [] as string[],
+  };
+  if (school.status === SchoolStatus.CLOSED && state.status !== SchoolStatus.CLOSED) {
+    await publish(em, { type: 'school.closed', schoolId: state.id, closedOn: school.closedOn ?? extractDate, source: 'GIAS' });
+  }
 
   // A closed school is in no group from its close date on; an open one is in exactly those its row names.
   const wanted = school.status === SchoolStatus.CLOSED ? [] : school.groups;
@@ -472,12 +489,17 @@ async function writeEstablishment(
       group = { id: row.id, name: ref.name };
       pending.groups.set(ref.sourceKey, group);
       pending.related.push(['groups', 'created']);
+      pending.counted.push(ref.sourceKey);
     } else if (group.name !== ref.name) {
       // Keyed by GIAS UID: the group was renamed.
       await em.execute(`update school_group set name = ?, updated_at = now() where id = ?`, [ref.name, group.id]);
       group = { ...group, name: ref.name };
       pending.groups.set(ref.sourceKey, group);
       pending.related.push(['groups', 'updated']);
+      pending.counted.push(ref.sourceKey);
+    } else if (!groupsCounted.has(ref.sourceKey) && !pending.counted.includes(ref.sourceKey)) {
+      pending.related.push(['groups', 'unchanged']);
+      pending.counted.push(ref.sourceKey);
     }
     wantedIds.set(group.id, ref);
   }
@@ -519,7 +541,8 @@ async function writeEstablishment(
     outcome = 'updated';
   // Only now that every statement of the row has run is the shared state brought up to date; if the
   // savepoint rolls back, the throw above skips this and the batch's view stays true.
-  schools.set(school.urn, { id: state.id, memberships });
+  schools.set(school.urn, { id: state.id, status: school.status, memberships });
   for (const [name, field] of pending.related) report.related(name, field);
+  for (const key of pending.counted) groupsCounted.add(key);
   return { outcome, createdGroups: pending.groups };
 }

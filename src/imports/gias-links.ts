@@ -1,7 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { SchoolLinkReason } from '../schools/school.enums';
-import { CsvSource, inBatches, readCsv } from './csv';
+import { chunks, CsvShape, CsvSource, readCsvFile } from './csv';
 import { ImportReport, ReportBuilder } from './report';
+import { ImportOptions, importSession } from './session';
 import { databaseRefusal, sourceLabel } from './sql';
 import { date, InvalidValue, labels, oneOf, Row, urn } from './values';
 
@@ -80,9 +81,11 @@ interface LinkWrite {
   linkedOn: string | null;
 }
 
-export interface LinksImportOptions {
+export interface LinksImportOptions extends ImportOptions {
   batchSize?: number;
 }
+
+export const LINKS_FILE: CsvShape = { kind: 'a GIAS links file', required: ['URN', 'LinkURN', 'LinkType', 'LinkEstablishedDate'] };
 
 /**
  * Imports GIAS establishment links as predecessor/successor SchoolLinks between schools Trellis holds.
@@ -90,101 +93,121 @@ export interface LinksImportOptions {
  * other): the first row about a pair of URNs is used and the other is skipped as a duplicate, naming
  * the line it repeats. Links with a URN Trellis does not hold are skipped as unknown.
  *
- * Same shape as the census importer, for the same reason (33,000 national rows): validate while
- * streaming, then per batch one read of the schools, one of the links already held, and one set-based
- * INSERT and UPDATE each; a refused batch is replayed a row at a time inside savepoints.
+ * A row is checked in the order a person would: is it a link Trellis records (a sixth-form centre
+ * link is not), are both URNs well formed and held, has the pair come before, then its other values.
+ * Per batch one read of the schools, one of the links already held, and one set-based INSERT and
+ * UPDATE each; a refused batch is replayed a row at a time inside savepoints.
  */
 export async function importGiasLinks(orm: MikroORM, source: CsvSource, options: LinksImportOptions = {}): Promise<ImportReport> {
   const report = new ReportBuilder('links', sourceLabel(source));
-  const csv = readCsv(source, (problem) => {
+  const file = await readCsvFile(source, LINKS_FILE);
+  report.read(file);
+  const candidates: { line: number; urn: number; linkUrn: number; values: Row }[] = [];
+  for (const { line, values } of file.rows) {
     report.row();
-    report.skip(problem);
-  });
-  const seen = new Map<string, number>();
-
-  async function* validRows() {
-    for await (const { line, values } of csv.rows) {
-      report.row();
-      try {
-        const record = readLinkRow(values);
-        if (!record) {
-          report.skip({ line, code: 'not_applicable', reason: `LinkType: "${values.LinkType}" is not a predecessor/successor link` });
-          continue;
-        }
-        const pair = record.urn < record.linkUrn ? `${record.urn}-${record.linkUrn}` : `${record.linkUrn}-${record.urn}`;
-        const earlier = seen.get(pair);
-        if (earlier !== undefined) {
-          report.skip({
-            line,
-            urn: record.urn,
-            code: 'duplicate',
-            reason: `the link between ${record.urn} and ${record.linkUrn} was read on line ${earlier}`,
-          });
-          continue;
-        }
-        seen.set(pair, line);
-        yield { line, record };
-      } catch (error) {
-        if (!(error instanceof InvalidValue)) throw error;
-        report.skip({ line, code: 'invalid_value', reason: error.message });
+    try {
+      const type = oneOf(values, 'LinkType', LINK_TYPES, 'link type');
+      if (type === undefined) throw new InvalidValue('LinkType', 'is empty');
+      if (type === null) {
+        report.skip({
+          line,
+          code: 'not_applicable',
+          field: 'LinkType',
+          reason: `LinkType: "${values.LinkType}" is not a predecessor/successor link`,
+        });
+        continue;
       }
+      candidates.push({ line, urn: urn(values, 'URN'), linkUrn: urn(values, 'LinkURN'), values });
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      report.skip({ line, code: 'invalid_value', field: error.column, reason: error.message });
     }
   }
+  const seen = new Map<string, number>();
 
-  for await (const batch of inBatches(validRows(), options.batchSize ?? 2000)) {
-    await orm.em.fork().transactional(async (tx) => {
-      const urns = [...new Set(batch.flatMap(({ record }) => [record.urn, record.linkUrn]))];
-      const schools: HeldSchool[] = await tx.execute(
-        `select id, urn, status, opened_on::text, closed_on::text from school where urn in (?)`,
-        [urns],
-      );
-      const byUrn = new Map(schools.map((school) => [school.urn, school]));
-      const wanted: LinkWrite[] = [];
-      for (const { line, record } of batch) {
-        const from = byUrn.get(record.urn);
-        const to = byUrn.get(record.linkUrn);
-        if (!from || !to) {
-          const missing = [!from && `URN ${record.urn}`, !to && `LinkURN ${record.linkUrn}`].filter(Boolean).join(' and ');
-          report.skip({ line, urn: record.urn, code: 'unknown_urn', reason: `${missing}: unknown URN (not in Trellis)` });
-          continue;
-        }
-        let predecessor = record.direction === 'successor' ? from : to;
-        if (record.direction === 'byDates') {
-          const first = firstOf(from, to);
-          if (!first) {
+  await importSession(orm, options, report, async (batch) => {
+    for (const chunk of chunks(candidates, options.batchSize ?? 2000)) {
+      await batch(async (tx) => {
+        const urns = [...new Set(chunk.flatMap((row) => [row.urn, row.linkUrn]))];
+        const schools: HeldSchool[] = await tx.execute(
+          `select id, urn, status, opened_on::text, closed_on::text from school where urn in (?)`,
+          [urns],
+        );
+        const byUrn = new Map(schools.map((school) => [school.urn, school]));
+        const wanted: LinkWrite[] = [];
+        for (const { line, urn: fromUrn, linkUrn, values } of chunk) {
+          const from = byUrn.get(fromUrn);
+          const to = byUrn.get(linkUrn);
+          if (!from || !to) {
+            const missing = [!from && `URN ${fromUrn}`, !to && `LinkURN ${linkUrn}`].filter(Boolean).join(' and ');
             report.skip({
               line,
-              urn: record.urn,
-              code: 'not_applicable',
-              reason: `LinkType: "${record.linkType}" does not say which school came first, and their dates cannot tell`,
+              urn: fromUrn,
+              code: 'unknown_urn',
+              field: from ? 'LinkURN' : 'URN',
+              reason: `${missing}: unknown URN (not in Trellis)`,
             });
             continue;
           }
-          predecessor = first;
+          const pair = fromUrn < linkUrn ? `${fromUrn}-${linkUrn}` : `${linkUrn}-${fromUrn}`;
+          const earlier = seen.get(pair);
+          if (earlier !== undefined) {
+            report.skip({
+              line,
+              urn: fromUrn,
+              code: 'duplicate',
+              reason: `the link between ${fromUrn} and ${linkUrn} was read on line ${earlier}`,
+            });
+            continue;
+          }
+          seen.set(pair, line);
+          let record: LinkRecord;
+          try {
+            record = readLinkRow(values)!;
+          } catch (error) {
+            if (!(error instanceof InvalidValue)) throw error;
+            report.skip({ line, urn: fromUrn, code: 'invalid_value', field: error.column, reason: error.message });
+            continue;
+          }
+          let predecessor = record.direction === 'successor' ? from : to;
+          if (record.direction === 'byDates') {
+            const first = firstOf(from, to);
+            if (!first) {
+              report.skip({
+                line,
+                urn: record.urn,
+                code: 'not_applicable',
+                field: 'LinkType',
+                reason: `LinkType: "${record.linkType}" does not say which school came first, and their dates cannot tell`,
+              });
+              continue;
+            }
+            predecessor = first;
+          }
+          const successor = predecessor === from ? to : from;
+          wanted.push({ line, predecessorId: predecessor.id, successorId: successor.id, reason: record.reason, linkedOn: record.linkedOn });
         }
-        const successor = predecessor === from ? to : from;
-        wanted.push({ line, predecessorId: predecessor.id, successorId: successor.id, reason: record.reason, linkedOn: record.linkedOn });
-      }
-      if (!wanted.length) return;
+        if (!wanted.length) return;
 
-      const ids = [...new Set(wanted.map((link) => link.predecessorId))];
-      const held: { id: number; predecessor_id: number; successor_id: number; reason: string; linked_on: string | null }[] =
-        await tx.execute(`select id, predecessor_id, successor_id, reason, linked_on::text from school_link where predecessor_id in (?)`, [
-          ids,
-        ]);
-      const heldByPair = new Map(held.map((link) => [`${link.predecessor_id}>${link.successor_id}`, link]));
-      const inserts: LinkWrite[] = [];
-      const updates: LinkWrite[] = [];
-      for (const link of wanted) {
-        const existing = heldByPair.get(`${link.predecessorId}>${link.successorId}`);
-        if (!existing) inserts.push(link);
-        else if (existing.reason !== link.reason || existing.linked_on !== link.linkedOn) updates.push({ ...link, id: existing.id });
-        else report.count('unchanged');
-      }
-      await writeAll(tx, inserts, updates, report);
-    });
-  }
-  report.note('encoding', csv.encoding());
+        const ids = [...new Set(wanted.map((link) => link.predecessorId))];
+        const held: { id: number; predecessor_id: number; successor_id: number; reason: string; linked_on: string | null }[] =
+          await tx.execute(
+            `select id, predecessor_id, successor_id, reason, linked_on::text from school_link where predecessor_id in (?)`,
+            [ids],
+          );
+        const heldByPair = new Map(held.map((link) => [`${link.predecessor_id}>${link.successor_id}`, link]));
+        const inserts: LinkWrite[] = [];
+        const updates: LinkWrite[] = [];
+        for (const link of wanted) {
+          const existing = heldByPair.get(`${link.predecessorId}>${link.successorId}`);
+          if (!existing) inserts.push(link);
+          else if (existing.reason !== link.reason || existing.linked_on !== link.linkedOn) updates.push({ ...link, id: existing.id });
+          else report.count('unchanged');
+        }
+        await writeAll(tx, inserts, updates, report);
+      });
+    }
+  });
   return report.finish();
 }
 

@@ -1,26 +1,42 @@
 /** Which importer produced a report (also the word used on the command line). */
-export type ImporterName = 'gias' | 'census' | 'links';
+export type ImporterName = 'gias' | 'links' | 'census' | 'ks2' | 'ofsted' | 'measures';
 
-/** Why a row was skipped, as a closed set, so reports can be summed and compared across runs. */
-export type SkipCode =
-  /** The CSV itself is broken at this record (unbalanced quotes, wrong number of columns). */
-  | 'malformed_csv'
-  /** A value failed validation (not a number, out of range, unknown enum value, impossible date). */
-  | 'invalid_value'
-  /** The row names a URN that is not in the database (census, links). */
-  | 'unknown_urn'
+/**
+ * Why a row was skipped, as a closed set, so reports can be summed and compared across runs. Listed
+ * in the order the importers check a row, which is the order a person would: can the row be read at
+ * all, is it a school's row, is its URN well formed and known, has it come before, are its values
+ * good, is there anything in it to record. A row gets the code of the first check it fails.
+ */
+export const SKIP_CODES = [
+  /** The CSV itself is broken at this record (cut inside a quoted field, more or fewer fields than the header). */
+  'malformed_csv',
+  /** The line's text is not in the file's encoding (a UTF-8 line in a Windows-1252 file): skipped, not stored garbled. */
+  'mixed_encoding',
+  /** The row is valid, but is not something this importer records (an average row, a national total, a sixth-form link). */
+  'not_applicable',
+  /** A value failed validation (not a URN, not a number, out of range, unknown label, impossible or future date). */
+  'invalid_value',
+  /** The row names a URN that Trellis does not hold. */
+  'unknown_urn',
   /** The same URN (or link) appeared earlier in the same file; the first row wins. */
-  | 'duplicate'
-  /** The row is valid, but is not something this importer records (e.g. a sixth-form centre link). */
-  | 'not_applicable'
+  'duplicate',
+  /** A school's row with nothing published in it: every KS2 value suppressed or missing, a drop's value missing. */
+  'no_results',
+  /** A school's row with no inspection in it (GIAS: no Ofsted rating yet). */
+  'not_inspected',
   /** The database refused the row (a constraint the validation did not foresee); nothing of it was written. */
-  | 'rejected_by_database';
+  'rejected_by_database',
+] as const;
+
+export type SkipCode = (typeof SKIP_CODES)[number];
 
 /** One skipped row: where it is in the file and why, in words a data manager can act on. */
 export interface ImportProblem {
   /** 1-based line number in the file; the header is line 1, so the first data row is line 2. */
   line: number;
   code: SkipCode;
+  /** The column at fault, where one is. */
+  field?: string;
   /** Names the column and the offending value where there is one, e.g. `CloseDate: "31-02-2021" is not a real date`. */
   reason: string;
   /** The row's URN, when it could be read. */
@@ -55,8 +71,12 @@ export interface ImportReport {
   problems: ImportProblem[];
   /** Other records written along the way: groups and memberships (GIAS). */
   related?: Record<string, WriteCounts>;
-  /** Facts about the run worth keeping with the counts, e.g. the GIAS extract date or the file's encoding. */
+  /** Facts about the run worth keeping with the counts, e.g. the GIAS extract date or the academic year. */
   notes: Record<string, string | number>;
+  /** The encoding the file was read in, decided from all of it: utf-8 or windows-1252. */
+  encoding: string;
+  /** True when the import was a check only (--dry-run): everything was rolled back. */
+  dryRun: boolean;
   durationMs: number;
 }
 
@@ -79,6 +99,8 @@ export class ReportBuilder {
       skippedByCode: {},
       problems: [],
       notes: {},
+      encoding: 'utf-8',
+      dryRun: false,
       durationMs: 0,
     };
   }
@@ -103,12 +125,27 @@ export class ReportBuilder {
     counts[field] += by;
   }
 
+  /** Records what the reader found: the encoding, and one skipped row per record it could not read. */
+  read(file: { encoding: string; problems: ImportProblem[] }): void {
+    this.report.encoding = file.encoding;
+    for (const problem of file.problems) {
+      this.row();
+      this.skip(problem);
+    }
+  }
+
+  dryRun(): void {
+    this.report.dryRun = true;
+  }
+
   note(key: string, value: string | number): void {
     this.report.notes[key] = value;
   }
 
   finish(): ImportReport {
     this.report.problems.sort((a, b) => a.line - b.line);
+    const byCode = this.report.skippedByCode;
+    this.report.skippedByCode = Object.fromEntries(SKIP_CODES.filter((code) => byCode[code]).map((code) => [code, byCode[code]]));
     this.report.durationMs = Math.round(Number(process.hrtime.bigint() - this.startedAt) / 1e6);
     return this.report;
   }

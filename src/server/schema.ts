@@ -3,13 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import '../database/entities';
-import { buildSchema, MiddlewareFn, NonEmptyArray } from 'type-graphql';
+import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { AuditResolver } from '../auth/audit';
 import { authChecker } from '../auth/auth-checker';
 import { mutationScope } from '../auth/request-scope';
 import type { Context } from '../core/context';
 import { projectRoot } from '../config';
 import { AlertEventResolver, AlertResolver } from '../alerts/alert.resolver';
+import { analyticsResolvers } from '../analytics/analytics.resolvers';
 import { TriggerRuleChangeResolver, TriggerRuleResolver } from '../alerts/trigger-rule.resolver';
 import { NodeResolver } from '../core/node.resolver';
 import { evidenceResolvers } from '../evidence/evidence.resolver';
@@ -31,6 +32,8 @@ import {
 } from '../groups/group.resolver';
 import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, SchoolStaffResolver } from '../people/people.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
+import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';
+import { SchoolLatestMeasuresResolver } from '../evidence/latest-measures.resolver';
 import { SchoolSupportResolver, SupportLinkResolver, SupportMutations } from '../support/support.resolver';
 
 /** Every resolver class. A domain folder's resolvers are added here once. */
@@ -64,13 +67,24 @@ export const resolvers: NonEmptyArray<Function> = [
   AlertResolver,
   AlertEventResolver,
   AuditResolver,
+  ...analyticsResolvers,
+  SchoolAlertsResolver,
+  SchoolLatestMeasuresResolver,
 ];
 
-/** Opens the audit scope of each mutation field: mutate() and loadByGlobalId() read it (auth/request-scope.ts). */
-const mutationAudit: MiddlewareFn<Context> = ({ info, context }, next) =>
-  info.parentType.name === 'Mutation' && info.path.prev === undefined
-    ? mutationScope.run({ operation: info.fieldName, viewer: context.viewer, touched: new Set() }, next)
-    : next();
+/**
+ * Opens the audit scope of each mutation field: mutate() and loadByGlobalId() read it (auth/request-scope.ts).
+ * Wrapped around the Mutation type's own resolvers only: a type-graphql global middleware would run on
+ * every field of every query too, and turn each plain field into a promise (CPU and garbage on reads).
+ */
+function openMutationScopes(schema: GraphQLSchema): void {
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve;
+    if (!resolve) continue;
+    field.resolve = (root, args, context: Context, info) =>
+      mutationScope.run({ operation: info.fieldName, viewer: context.viewer, touched: new Set() }, () => resolve(root, args, context, info));
+  }
+}
 
 let built: GraphQLSchema | undefined;
 
@@ -83,7 +97,6 @@ export async function trellisSchema(): Promise<GraphQLSchema> {
       validate: false,
       // Who may see and do what: @Authorized requirements are decided in auth/auth-checker.ts, rows in auth/policy.ts.
       authChecker,
-      globalMiddlewares: [mutationAudit],
       pubSub: {
         publish: () => undefined,
         subscribe: () => {
@@ -98,6 +111,7 @@ export async function trellisSchema(): Promise<GraphQLSchema> {
       [built.getSubscriptionType(), 'Live events over graphql-ws on the same path as HTTP.'],
     ];
     for (const [type, description] of roots) if (type) type.description = description;
+    openMutationScopes(built);
   }
   return built;
 }

@@ -1,0 +1,44 @@
+import DataLoader from 'dataloader';
+import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { listsByParent, selectByParent } from '../core/loaders';
+import type { Context } from '../core/context';
+import { School } from '../schools/school.entity';
+import { OutcomeMetric } from './evidence.enums';
+import { OutcomeMeasure } from './outcome-measure.entity';
+
+/**
+ * The newest value of each metric for every school in the batch: one `distinct on` statement, read
+ * along the (school, metric, academic year) unique index. A metric that stopped being published
+ * (e.g. no KS2 tests in 2019/20) keeps its last value rather than vanishing from the list.
+ */
+export function latestMeasuresLoader(ctx: Context, metrics?: OutcomeMetric[] | null): DataLoader<number, OutcomeMeasure[]> {
+  const wanted = metrics ? [...new Set(metrics)].sort() : undefined;
+  return listsByParent(ctx, `OutcomeMeasure.latestBySchool:${JSON.stringify(wanted ?? null)}`, async (schoolIds) => {
+    if (wanted?.length === 0) return [];
+    return selectByParent(
+      ctx.em,
+      OutcomeMeasure,
+      `select distinct on (m.school_id, m.metric) m.school_id as _parent, m.id, m.school_id, m.metric, m.academic_year, m.value, m.source, m.recorded_at
+       from outcome_measure m
+       where m.school_id = any(?::int[])${wanted ? ' and m.metric = any(?::text[])' : ''}
+       order by m.school_id, m.metric, m.academic_year desc`,
+      wanted ? [`{${schoolIds.join(',')}}`, `{${wanted.join(',')}}`] : [`{${schoolIds.join(',')}}`],
+    );
+  });
+}
+
+@Resolver(() => School)
+export class SchoolLatestMeasuresResolver {
+  @FieldResolver(() => [OutcomeMeasure], {
+    description:
+      'The newest value of each outcome metric held for this school (one per metric, whatever its year), by metric name. At most one per metric, so the list is bounded by the OutcomeMetric enum.',
+  })
+  latestMeasures(
+    @Root() school: School,
+    @Ctx() ctx: Context,
+    @Arg('metric', () => [OutcomeMetric], { nullable: true, description: 'Only these metrics (all when left out).' })
+    metric?: OutcomeMetric[] | null,
+  ): Promise<OutcomeMeasure[]> {
+    return latestMeasuresLoader(ctx, metric).load(school.id);
+  }
+}

@@ -1,0 +1,292 @@
+import { chromium, Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../src/core/node';
+import { startTestApp, TestApp, tokenFor } from './helpers';
+
+/*
+ * Analytics on a small synthetic area (Hampshire's real files are in analytics-hampshire.test.ts):
+ * bands recomputed in the writer's transaction, evidence windows, settings and who may change them,
+ * the GeoJSON export and the map page in a real headless browser.
+ */
+let app: TestApp;
+const today = new Date();
+const daysAgo = (days: number) => new Date(today.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+const yearNow = today.getUTCMonth() >= 8 ? today.getUTCFullYear() : today.getUTCFullYear() - 1;
+const academicYear = (start: number) => `${start}/${String((start + 1) % 100).padStart(2, '0')}`;
+
+/** Schools around Winchester (A in need, B outstanding 2 km away, C in need far from anyone, ...). */
+const SCHOOLS = [
+  { urn: 900001, name: 'Alpha Primary', phase: 'primary', lat: 51.06, lon: -1.31, grade: 'REQUIRES_IMPROVEMENT' },
+  { urn: 900002, name: 'Beta Primary', phase: 'primary', lat: 51.078, lon: -1.31, grade: 'OUTSTANDING' },
+  { urn: 900003, name: 'Gamma Primary', phase: 'primary', lat: 51.5, lon: -0.8, grade: 'INADEQUATE' },
+  { urn: 900004, name: 'Delta Primary', phase: 'primary', lat: 51.065, lon: -1.32, grade: 'GOOD' },
+  { urn: 900005, name: 'Epsilon Secondary', phase: 'secondary', lat: 51.062, lon: -1.305, grade: 'OUTSTANDING' },
+  { urn: 900006, name: 'Zeta Primary', phase: 'primary', lat: 51.07, lon: -1.29, grade: null },
+] as const;
+const ids = new Map<number, number>();
+const gid = (urn: number) => toGlobalId('School', ids.get(urn)!);
+
+const INSPECTION = `mutation ($input: InspectionRecordInput!) { inspectionRecord(input: $input) { inspection { id } userErrors { field message } } }`;
+const MEASURE = `mutation ($input: MeasureRecordInput!) { measureRecord(input: $input) { measure { id } userErrors { field message } } }`;
+const BAND = `query ($urn: Int!) { school(urn: $urn) { performanceBand { band reasons inspection { inspectedOn } measures { metric academicYear value passed } } } }`;
+const band = async (urn: number) => (await app.data(BAND, { urn })).school.performanceBand;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  for (const s of SCHOOLS) {
+    const [row] = await app.sql<{ id: number }>(
+      `insert into school (urn, name, phase, establishment_type, status, la_code, la_name, region, constituency, latitude, longitude, pupils_on_roll, percent_fsm, urban_rural)
+       values ($1, $2, $3, 'community_school', 'open', 850, 'Hampshire', 'South East', $4, $5, $6, 200, 15, 'urban_city_and_town') returning id`,
+      [s.urn, s.name, s.phase, s.lat > 51.4 ? 'North East Hampshire' : 'Winchester', s.lat, s.lon],
+    );
+    ids.set(s.urn, row.id);
+    if (s.grade) {
+      const { inspectionRecord } = await app.data(INSPECTION, {
+        input: {
+          schoolId: gid(s.urn),
+          inspectorate: 'OFSTED',
+          inspectedOn: daysAgo(400),
+          overallEffectiveness: s.grade,
+          ...(s.grade === 'INADEQUATE' ? { categoryOfConcern: 'SPECIAL_MEASURES' } : {}),
+        },
+      });
+      expect(inspectionRecord.userErrors).toEqual([]);
+    }
+  }
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('performance bands follow the evidence', () => {
+  it('are recomputed in the transaction that records an inspection', async () => {
+    expect((await band(900001)).band).toBe('IN_NEED');
+    expect((await band(900002)).band).toBe('HIGH_PERFORMING');
+    expect((await band(900004)).band).toBe('NEITHER');
+    expect((await band(900006)).band).toBe('NO_RECENT_EVIDENCE');
+    const gamma = await band(900003);
+    expect(gamma.band).toBe('IN_NEED');
+    expect(gamma.reasons[0]).toBe(`Ofsted inspection of ${daysAgo(400)}: inadequate (grade 4), category of concern: special measures.`);
+    // A newer, good inspection for Alpha: the band changes with the write, no refresh needed.
+    await app.data(INSPECTION, {
+      input: { schoolId: gid(900001), inspectorate: 'OFSTED', inspectedOn: daysAgo(30), overallEffectiveness: 'GOOD' },
+    });
+    const alpha = await band(900001);
+    expect(alpha.band).toBe('NEITHER');
+    expect(alpha.inspection.inspectedOn).toBe(daysAgo(30));
+    // Back to requires improvement for the tests below.
+    await app.data(INSPECTION, {
+      input: { schoolId: gid(900001), inspectorate: 'OFSTED', inspectedOn: daysAgo(20), overallEffectiveness: 'REQUIRES_IMPROVEMENT' },
+    });
+    expect((await band(900001)).band).toBe('IN_NEED');
+  });
+
+  it('puts a good school below the floor in need, and leaves the band alone when a write is refused', async () => {
+    const year = academicYear(yearNow - 1);
+    const refused = await app.data(MEASURE, {
+      input: { schoolId: gid(900004), metric: 'KS2_RWM_EXPECTED_PCT', academicYear: year, value: 140, source: 'test' },
+    });
+    expect(refused.measureRecord.userErrors.length).toBeGreaterThan(0);
+    expect((await band(900004)).band).toBe('NEITHER');
+    await app.data(MEASURE, {
+      input: { schoolId: gid(900004), metric: 'KS2_RWM_EXPECTED_PCT', academicYear: year, value: 41, source: 'test' },
+    });
+    const delta = await band(900004);
+    expect(delta.band).toBe('IN_NEED');
+    expect(delta.reasons).toContain(`ks2_rwm_expected_pct 41 in ${year}: below the floor of 50.`);
+    await app.sql(`delete from outcome_measure where school_id = $1`, [ids.get(900004)]);
+    await app.data(INSPECTION, {
+      input: { schoolId: gid(900004), inspectorate: 'OFSTED', inspectedOn: daysAgo(400), overallEffectiveness: 'GOOD' },
+    });
+    expect((await band(900004)).band).toBe('NEITHER');
+  });
+
+  it('makes a good school high-performing only with every high threshold met in the window', async () => {
+    const zeta = gid(900006);
+    await app.data(INSPECTION, {
+      input: { schoolId: zeta, inspectorate: 'OFSTED', inspectedOn: daysAgo(100), overallEffectiveness: 'GOOD' },
+    });
+    const recent = academicYear(yearNow - 1);
+    const values: [string, number][] = [
+      ['KS2_RWM_EXPECTED_PCT', 82],
+      ['KS2_READING_PROGRESS', 2.5],
+      ['KS2_WRITING_PROGRESS', 1.4],
+    ];
+    for (const [metric, value] of values)
+      await app.data(MEASURE, { input: { schoolId: zeta, metric, academicYear: recent, value, source: 'test' } });
+    let z = await band(900006);
+    expect(z.band).toBe('NEITHER');
+    expect(z.reasons.at(-1)).toBe('Neither: good, but 3 of 4 high attainment and progress thresholds met within 3 academic years.');
+    // Maths progress four academic years ago is outside the window: still three of four.
+    const old = academicYear(yearNow - 4);
+    await app.data(MEASURE, { input: { schoolId: zeta, metric: 'KS2_MATHS_PROGRESS', academicYear: old, value: 3, source: 'test' } });
+    z = await band(900006);
+    expect(z.band).toBe('NEITHER');
+    expect(z.measures.map((m: any) => m.academicYear)).not.toContain(old);
+    await app.data(MEASURE, { input: { schoolId: zeta, metric: 'KS2_MATHS_PROGRESS', academicYear: recent, value: 1.0, source: 'test' } });
+    z = await band(900006);
+    expect(z.band).toBe('HIGH_PERFORMING');
+    expect(z.reasons.at(-1)).toBe('High-performing: good, with every high attainment and progress threshold met.');
+  });
+
+  it('ignores an inspection older than the window', async () => {
+    const [row] = await app.sql<{ id: number }>(
+      `insert into school (urn, name, phase, establishment_type, la_code, latitude, longitude) values (900099, 'Old Inspection Primary', 'primary', 'community_school', 850, 51.1, -1.3) returning id`,
+    );
+    ids.set(900099, row.id);
+    await app.data(INSPECTION, {
+      input: { schoolId: gid(900099), inspectorate: 'OFSTED', inspectedOn: daysAgo(6 * 366 + 10), overallEffectiveness: 'OUTSTANDING' },
+    });
+    const old = await band(900099);
+    expect(old.band).toBe('NO_RECENT_EVIDENCE');
+    expect(old.inspection).toBeNull();
+    expect(old.reasons[0]).toMatch(/^No inspection in the 6 years to /);
+  });
+});
+
+describe('band settings', () => {
+  const UPDATE = `mutation ($input: PerformanceBandSettingsUpdateInput!) { performanceBandSettingsUpdate(input: $input) { settings { inspectionMaxAgeYears measureMaxAgeYears asOf } userErrors { field message code } } }`;
+  const SET = `mutation ($input: BandThresholdSetInput!) { performanceBandThresholdSet(input: $input) { settings { thresholds { phase criterion metric threshold } } userErrors { field message } } }`;
+
+  it('may be changed by admins only', async () => {
+    const anonymous = await app.gqlAs(undefined, UPDATE, { input: { inspectionMaxAgeYears: 8 } });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await app.sql(`insert into person (id, full_name) values (777, 'A Governor') on conflict do nothing`);
+    const person = await app.gqlAs(`Bearer ${await tokenFor(777)}`, UPDATE, { input: { inspectionMaxAgeYears: 8 } });
+    expect(person.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await app.data(`{ performanceBandSettings { inspectionMaxAgeYears } }`)).performanceBandSettings.inspectionMaxAgeYears).toBe(6);
+  });
+
+  it('refuses bad values, naming the field, and writes nothing', async () => {
+    for (const [input, field] of [
+      [{ inspectionMaxAgeYears: 0 }, 'inspectionMaxAgeYears'],
+      [{ measureMaxAgeYears: 21 }, 'measureMaxAgeYears'],
+      [{ asOf: '2999-01-01' }, 'asOf'],
+      [{ asOf: '2020-01-01', asOfToday: true }, 'asOfToday'],
+    ] as const) {
+      const { performanceBandSettingsUpdate } = await app.data(UPDATE, { input });
+      expect(performanceBandSettingsUpdate.settings).toBeNull();
+      expect(performanceBandSettingsUpdate.userErrors[0].field).toEqual(['input', field]);
+    }
+    const { performanceBandThresholdSet } = await app.data(SET, {
+      input: { phase: 'PRIMARY', criterion: 'FLOOR', metric: 'KS2_RWM_EXPECTED_PCT', threshold: 101 },
+    });
+    expect(performanceBandThresholdSet.userErrors[0]).toEqual({
+      field: ['input', 'threshold'],
+      message: "must be within ks2_rwm_expected_pct's range, 0 to 100; got 101.",
+    });
+    const removed = await app.data(
+      `mutation { performanceBandThresholdRemove(input: { phase: NURSERY, criterion: FLOOR, metric: ATTENDANCE_PCT }) { userErrors { message } } }`,
+    );
+    expect(removed.performanceBandThresholdRemove.userErrors[0].message).toBe(
+      'no floor threshold on attendance_pct is set for nursery schools.',
+    );
+    expect(
+      (await app.data(`{ performanceBandSettings { inspectionMaxAgeYears measureMaxAgeYears asOf } }`)).performanceBandSettings,
+    ).toEqual({
+      inspectionMaxAgeYears: 6,
+      measureMaxAgeYears: 3,
+      asOf: null,
+    });
+  });
+
+  it('recompute every band when a threshold or window changes', async () => {
+    // A floor of 90 puts Zeta (82) in need; back to 50 and it is high-performing again.
+    await app.data(SET, { input: { phase: 'PRIMARY', criterion: 'FLOOR', metric: 'KS2_RWM_EXPECTED_PCT', threshold: 90 } });
+    expect((await band(900006)).band).toBe('IN_NEED');
+    await app.data(SET, { input: { phase: 'PRIMARY', criterion: 'FLOOR', metric: 'KS2_RWM_EXPECTED_PCT', threshold: 50 } });
+    expect((await band(900006)).band).toBe('HIGH_PERFORMING');
+    // A ten-year inspection window brings Old Inspection Primary's outstanding back.
+    await app.data(UPDATE, { input: { inspectionMaxAgeYears: 10 } });
+    expect((await band(900099)).band).toBe('HIGH_PERFORMING');
+    await app.data(UPDATE, { input: { inspectionMaxAgeYears: 6 } });
+    expect((await band(900099)).band).toBe('NO_RECENT_EVIDENCE');
+    await app.sql(`delete from school where urn = 900099`);
+  });
+});
+
+describe('the map and its GeoJSON export', () => {
+  const base = () => app.url.replace(/\/graphql$/, '');
+
+  it('exports the area as GeoJSON with each school’s band and whether it has a candidate', async () => {
+    const response = await fetch(`${base()}/analytics/schools.geojson?localAuthorityCode=850&phase=PRIMARY&radiusKm=5`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/geo+json');
+    const body: any = await response.json();
+    expect(body.type).toBe('FeatureCollection');
+    const byUrn = new Map<number, any>(body.features.map((f: any) => [f.properties.urn, f]));
+    expect([...byUrn.keys()].sort()).toEqual([900001, 900002, 900003, 900004, 900006]);
+    const alpha = byUrn.get(900001);
+    expect(alpha.geometry).toEqual({ type: 'Point', coordinates: [-1.31, 51.06] });
+    expect(alpha.properties).toMatchObject({ band: 'in_need', candidatesWithinRadius: 2, inNeedWithoutCandidate: false, phase: 'primary' });
+    expect(byUrn.get(900003).properties).toMatchObject({ band: 'in_need', candidatesWithinRadius: 0, inNeedWithoutCandidate: true });
+    expect(byUrn.get(900002).properties).toMatchObject({
+      band: 'high_performing',
+      inNeedWithoutCandidate: false,
+      candidatesWithinRadius: null,
+    });
+  });
+
+  it('refuses a bad parameter with 400, naming it', async () => {
+    for (const [query, parameter] of [
+      ['radiusKm=0', 'radiusKm'],
+      ['radiusKm=abc', 'radiusKm'],
+      ['radiusKm=500', 'radiusKm'],
+      ['phase=college', 'phase'],
+      ['localAuthorityCode=x850', 'localAuthorityCode'],
+      ['region=a&region=b', 'region'],
+    ]) {
+      const response = await fetch(`${base()}/analytics/schools.geojson?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(((await response.json()) as any).parameter).toBe(parameter);
+    }
+  });
+
+  describe('in headless chromium', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        args: [
+          '--no-sandbox',
+          '--headless',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      });
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('loads offline, shows every school coloured by band, and lists candidates on a click', async () => {
+      const page = await browser.newPage();
+      const elsewhere: string[] = [];
+      page.on('request', (request) => {
+        if (!request.url().startsWith(base())) elsewhere.push(request.url());
+      });
+      const failures: string[] = [];
+      page.on('pageerror', (error) => failures.push(error.message));
+      await page.goto(`${base()}/analytics/map?localAuthorityCode=850&phase=primary&radiusKm=5`);
+      await page.waitForSelector('#status[data-loaded]');
+      expect(await page.textContent('#status')).toBe('5 schools: 2 high performing, 1 in need, 1 in need without a candidate, 1 neither.');
+      expect(await page.locator('path.school').count()).toBe(5);
+      expect(await page.locator('path.unsupported').count()).toBe(1);
+      expect(await page.locator('path.urn-900003').getAttribute('fill')).toBe('#d73027');
+      expect(await page.locator('path.urn-900001').getAttribute('fill')).toBe('#fc8d59');
+      expect(await page.locator('path.urn-900002').getAttribute('fill')).toBe('#1a9850');
+      await page.locator('path.urn-900001').click({ force: true });
+      await page.waitForSelector('li.candidate');
+      const candidates = await page.locator('li.candidate strong').allTextContents();
+      expect(candidates.sort()).toEqual(['Beta Primary', 'Zeta Primary']);
+      expect(await page.textContent('#candidates')).toContain('2 high-performing primary school(s) within 5 km');
+      expect(elsewhere).toEqual([]);
+      expect(failures).toEqual([]);
+      await page.close();
+    });
+  });
+});
