@@ -203,8 +203,10 @@ describe('authorization matrix: mutations', () => {
     expect(other.data!.groupUpdate.userErrors).toEqual([{ field: ['input', 'groupId'], code: 'NOT_ALLOWED' }]);
   });
 
-  it('a local authority officer may act on bodies in their authority only', async () => {
-    const inside = await app.gqlAs(as.laOfficer, APPOINT, appoint(BODY.GB, 'LA Appointee'));
+  it('a local authority officer may appoint LA-nominated governors in their authority only', async () => {
+    const laNominated = appoint(BODY.GB, 'LA Appointee');
+    laNominated.input.appointingBody = 'LOCAL_AUTHORITY_NOMINATED';
+    const inside = await app.gqlAs(as.laOfficer, APPOINT, laNominated);
     expect(inside.data!.governingBodyAppointGovernor.userErrors).toEqual([]);
     const outside = await app.gqlAs(as.laOfficer, APPOINT, appoint(BODY.GF, 'Out Of Area'));
     expect(outside.data!.governingBodyAppointGovernor.userErrors[0].code).toBe('NOT_FOUND');

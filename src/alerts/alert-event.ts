@@ -30,7 +30,7 @@ export class AlertEvent {
   @Field({ description: 'When it happened.' })
   occurredAt!: Date;
 
-  @Field(() => String, { nullable: true, description: 'Who acknowledged or resolved the alert; null when a rule raised it.' })
+  /** Audit label of who acknowledged or resolved it; shown through AlertEventResolver.actor (auth/disclosure.ts). */
   actor!: string | null;
 
   @Field(() => Alert, { description: 'The alert, as it stands when the event is read.' })

@@ -42,18 +42,18 @@ export class Alert implements Node {
   raisedAt!: Date;
 
   @Field(() => Date, { nullable: true, description: 'When it was acknowledged.' })
-  @Property({ nullable: true })
+  @Property({ type: 'datetime', nullable: true })
   acknowledgedAt?: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Who acknowledged it.' })
+  /** Audit label of who acknowledged it; shown through AlertResolver.acknowledgedBy (auth/disclosure.ts). */
   @Property({ nullable: true })
   acknowledgedBy?: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When it was resolved.' })
-  @Property({ nullable: true })
+  @Property({ type: 'datetime', nullable: true })
   resolvedAt?: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Who resolved it.' })
+  /** Audit label of who resolved it; shown through AlertResolver.resolvedBy. */
   @Property({ nullable: true })
   resolvedBy?: string | null;
 

@@ -52,6 +52,8 @@ export enum TriggerRuleChangeAction {
 export enum AlertRecipientReason {
   GOVERNOR = 'governor',
   EXECUTIVE_LEADER = 'executive_leader',
+  HEADTEACHER = 'headteacher',
+  LOCAL_AUTHORITY_OFFICER = 'local_authority_officer',
   PARTNER_REVIEW_LEAD = 'partner_review_lead',
 }
 
@@ -136,7 +138,11 @@ registerEnumType(AlertRecipientReason, {
     GOVERNOR: {
       description: "Serves on a body that governs the school (its own, its federation's, its trust's board or local committee).",
     },
-    EXECUTIVE_LEADER: { description: 'Executive head or CEO of a group the school belongs to.' },
+    EXECUTIVE_LEADER: {
+      description: 'Executive head or CEO of the school, or of the federation or trust it belongs to (not of a cluster or hub).',
+    },
+    HEADTEACHER: { description: 'Headteacher or head of school of the school.' },
+    LOCAL_AUTHORITY_OFFICER: { description: "Officer of the school's local authority." },
     PARTNER_REVIEW_LEAD: { description: 'Peer review lead of a partner school in one of its groups.' },
   },
 });

@@ -3,7 +3,8 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Access } from '../auth/auth-checker';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import DataLoader from 'dataloader';
-import { rowFilter } from '../auth/policy';
+import { ACTOR_DESCRIPTION, actorFor, evidenceFor } from '../auth/disclosure';
+import { maySee, rowFilter } from '../auth/policy';
 import { authorizedEvents, requireSubscriber } from '../auth/subscriptions';
 import { byId } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
@@ -136,17 +137,31 @@ export class AlertResolver {
   @FieldResolver(() => GraphQLJSONObject, {
     description: 'What matched: the values compared (e.g. metric, year, value, threshold) and, under `rule`, the rule and its values then.',
   })
-  evidence(@Root() alert: Alert): Record<string, unknown> {
-    return alert.evidence;
+  evidence(@Root() alert: Alert, @Ctx() ctx: Context): Promise<Record<string, unknown>> {
+    // Ids in the evidence become global IDs of what the viewer may see, or null (auth/disclosure.ts).
+    return evidenceFor(ctx.viewer, alert.evidence, alert.schoolId);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: `Who acknowledged it: ${ACTOR_DESCRIPTION}` })
+  acknowledgedBy(@Root() alert: Alert, @Ctx() ctx: Context): Promise<string | null> {
+    return actorFor(ctx.viewer, alert.acknowledgedBy);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: `Who resolved it: ${ACTOR_DESCRIPTION}` })
+  resolvedBy(@Root() alert: Alert, @Ctx() ctx: Context): Promise<string | null> {
+    return actorFor(ctx.viewer, alert.resolvedBy);
   }
 
   @FieldResolver(() => [AlertRecipient], {
     description:
-      "Who must know, from the graph as it is now: the school's governors (own body, federation, trust board, local committee), its groups' executive heads and CEOs, and partner schools' peer review leads.",
+      "Who must know, from the graph as it is now (the same reach that decides who receives the alert's events): the school's governors (own body, federation, trust board, local committee), the executive heads and CEOs of the school and of its federation or trust, its head, its local authority's officers, and partner schools' peer review leads. Only the people you may see are listed.",
   })
-  recipients(@Root() alert: Alert, @Ctx() ctx: Context): Promise<unknown[]> {
-    // Memoized on the object: a subscription event shared by many subscribers is resolved once.
-    return (alert.recipients ??= recipientsLoader(ctx).load(alert.schoolId));
+  async recipients(@Root() alert: Alert, @Ctx() ctx: Context): Promise<Recipient[]> {
+    // Memoized on the object: a subscription event shared by many subscribers is read once; each
+    // viewer is then shown only the recipients they may see (a key without read:people: none).
+    const all = (await (alert.recipients ??= recipientsLoader(ctx).load(alert.schoolId))) as Recipient[];
+    const shown = await Promise.all(all.map((recipient) => maySee(ctx.viewer, 'Person', recipient.person)));
+    return all.filter((_, i) => shown[i]);
   }
 
   @Authorized(Access.WRITE_ALERTS)
@@ -194,5 +209,17 @@ export class AlertResolver {
   })
   alertStatusChanged(@Root() event: AlertEvent, @Args() _args: AlertSubscriptionArgs): AlertEvent {
     return event;
+  }
+}
+
+/** Who changed an alert, as the viewer may learn it (auth/disclosure.ts). */
+@Resolver(() => AlertEvent)
+export class AlertEventResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: `Who acknowledged or resolved the alert; null when a rule raised it. Otherwise ${ACTOR_DESCRIPTION}`,
+  })
+  actor(@Root() event: AlertEvent, @Ctx() ctx: Context): Promise<string | null> {
+    return actorFor(ctx.viewer, event.actor);
   }
 }

@@ -1,4 +1,5 @@
-import { currentMembership, servingPost, sittingGovernor } from '../core/current';
+import { intArray } from '../auth/viewer';
+import { schoolReach } from '../core/reach';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Person } from '../people/person.entity';
 import { alertFromRow, EVENT_COLUMNS, EventRow, eventFromRow, AlertEvent } from './alert-event';
@@ -102,48 +103,21 @@ export interface RecipientRow {
 }
 
 /**
- * Who must know of an alert at a school, derived from the graph as it stands: the governors of the
- * bodies that govern it (its own or its local committee; its federation's; its trust's board), the
- * executive heads and CEOs of its groups (posts on the group or on a member school), and the peer
- * review leads of partner schools in its groups. One statement for any number of schools.
+ * Who must know of an alert at a school: everyone whose reach includes it (core/reach.ts, the same
+ * definition the viewer's scope uses, so each person listed here receives the alert's events and
+ * nobody else but administrators and apps does): the governors of the bodies that govern it, the
+ * executive heads and CEOs of the school or of its federation or trust, its head, the officers of its
+ * local authority, and the peer review leads of partner schools in its groups. One statement for any
+ * number of schools.
  */
 export async function recipientsOf(em: EntityManager, schoolIds: number[]): Promise<RecipientRow[]> {
   if (schoolIds.length === 0) return [];
   return em.execute(
-    `with s as (select distinct (jsonb_array_elements_text(?::jsonb))::int as school_id),
-     groups as (select s.school_id, m.group_id from s join membership m on m.school_id = s.school_id and ${currentMembership('m')}),
-     found as (
-       select s.school_id, g.person_id, 'governor' as reason, b.name as via
-       from s join governing_body b on b.school_id = s.school_id join governorship g on g.governing_body_id = b.id and ${sittingGovernor('g')}
-       union all
-       select gr.school_id, g.person_id, 'governor', b.name
-       from groups gr join governing_body b on b.group_id = gr.group_id and b.kind in ('federation', 'trust_board')
-       join governorship g on g.governing_body_id = b.id and ${sittingGovernor('g')}
-       union all
-       select gr.school_id, p.person_id, 'executive_leader', sg.name
-       from groups gr join school_group sg on sg.id = gr.group_id
-       join post p on p.group_id = gr.group_id and p.role in ('executive_head', 'ceo') and ${servingPost('p')}
-       union all
-       select gr.school_id, p.person_id, 'executive_leader', sc.name
-       from groups gr join membership m2 on m2.group_id = gr.group_id and ${currentMembership('m2')}
-       join post p on p.school_id = m2.school_id and p.role in ('executive_head', 'ceo') and ${servingPost('p')}
-       join school sc on sc.id = p.school_id
-       union all
-       select s.school_id, p.person_id, 'executive_leader', sc.name
-       from s join post p on p.school_id = s.school_id and p.role in ('executive_head', 'ceo') and ${servingPost('p')}
-       join school sc on sc.id = p.school_id
-       union all
-       select gr.school_id, p.person_id, 'partner_review_lead', sc.name
-       from groups gr join membership m2 on m2.group_id = gr.group_id and m2.school_id <> gr.school_id and ${currentMembership('m2')}
-       join post p on p.school_id = m2.school_id and p.role = 'peer_review_lead' and ${servingPost('p')}
-       join school sc on sc.id = p.school_id
-       union all
-       select gr.school_id, p.person_id, 'partner_review_lead', sg.name
-       from groups gr join school_group sg on sg.id = gr.group_id
-       join post p on p.group_id = gr.group_id and p.role = 'peer_review_lead' and ${servingPost('p')})
-     select school_id, person_id, reason, string_agg(distinct via, '; ' order by via) as via
-     from found group by school_id, person_id, reason order by school_id, reason, person_id`,
-    [JSON.stringify(schoolIds)],
+    `select r.school_id, r.person_id, r.reason, string_agg(distinct r.via, '; ' order by r.via) as via
+     from ${schoolReach()} r join person pe on pe.id = r.person_id
+     where r.school_id = any(?::int[])
+     group by r.school_id, r.person_id, r.reason order by r.school_id, r.reason, r.person_id`,
+    [intArray(schoolIds)],
   );
 }
 

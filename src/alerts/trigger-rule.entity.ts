@@ -74,7 +74,7 @@ export class TriggerRule implements Node {
   @Property()
   createdAt: Date = new Date();
 
-  @Field({ description: 'Who defined it.' })
+  /** Audit label; shown through TriggerRuleResolver.createdBy (auth/disclosure.ts). */
   @Property()
   createdBy!: string;
 
@@ -82,7 +82,6 @@ export class TriggerRule implements Node {
   @Property()
   updatedAt: Date = new Date();
 
-  @Field({ description: 'Who changed it last.' })
   @Property()
   updatedBy!: string;
 }
@@ -101,7 +100,6 @@ export class TriggerRuleChange {
   @Enum({ items: () => TriggerRuleChangeAction })
   action!: TriggerRuleChangeAction;
 
-  @Field({ description: 'Who made it.' })
   @Property()
   actor!: string;
 

@@ -8,6 +8,7 @@ import { mutate } from '../core/mutation';
 import { check, UserError } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import type { Context } from '../core/context';
+import { ACTOR_DESCRIPTION, actorFor } from '../auth/disclosure';
 import { TriggerRule, TriggerRuleChange } from './trigger-rule.entity';
 import {
   TriggerRuleCreateInput,
@@ -93,6 +94,16 @@ export class TriggerRuleResolver {
     return rule.overridesRuleId == null ? null : ((await byId(ctx, TriggerRule).load(rule.overridesRuleId)) ?? null);
   }
 
+  @FieldResolver(() => String, { nullable: true, description: `Who defined it: ${ACTOR_DESCRIPTION}` })
+  createdBy(@Root() rule: TriggerRule, @Ctx() ctx: Context): Promise<string | null> {
+    return actorFor(ctx.viewer, rule.createdBy);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: `Who changed it last: ${ACTOR_DESCRIPTION}` })
+  updatedBy(@Root() rule: TriggerRule, @Ctx() ctx: Context): Promise<string | null> {
+    return actorFor(ctx.viewer, rule.updatedBy);
+  }
+
   @FieldResolver(() => Boolean, { description: 'Whether this is a system default (applies to every school not overriding it).' })
   system(@Root() rule: TriggerRule): boolean {
     return rule.groupId == null;
@@ -124,7 +135,7 @@ export class TriggerRuleResolver {
   ) {
     return mutate(ctx, async (em) => {
       await check(Object.assign(new TriggerRuleCreateInput(), input));
-      return { triggerRule: await createRule(em, input, ctx.viewer.label) };
+      return { triggerRule: await createRule(em, input, ctx.viewer) };
     });
   }
 
@@ -138,7 +149,7 @@ export class TriggerRuleResolver {
   ) {
     return mutate(ctx, async (em) => {
       await check(Object.assign(new TriggerRuleUpdateInput(), input));
-      return { triggerRule: await updateRule(em, input, ctx.viewer.label) };
+      return { triggerRule: await updateRule(em, input, ctx.viewer) };
     });
   }
 
@@ -148,7 +159,7 @@ export class TriggerRuleResolver {
     @Arg('input', () => TriggerRuleToggleInput, { description: 'The rule.' }) input: TriggerRuleToggleInput,
     @Ctx() ctx: Context,
   ) {
-    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, true, ctx.viewer.label) }));
+    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, true, ctx.viewer) }));
   }
 
   @Authorized(Access.WRITE_ALERTS)
@@ -159,12 +170,17 @@ export class TriggerRuleResolver {
     @Arg('input', () => TriggerRuleToggleInput, { description: 'The rule.' }) input: TriggerRuleToggleInput,
     @Ctx() ctx: Context,
   ) {
-    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, false, ctx.viewer.label) }));
+    return mutate(ctx, async (em) => ({ triggerRule: await setRuleEnabled(em, input.ruleId, false, ctx.viewer) }));
   }
 }
 
 @Resolver(() => TriggerRuleChange)
 export class TriggerRuleChangeResolver {
+  @FieldResolver(() => String, { nullable: true, description: `Who made it: ${ACTOR_DESCRIPTION}` })
+  actor(@Root() change: TriggerRuleChange, @Ctx() ctx: Context): Promise<string | null> {
+    return actorFor(ctx.viewer, change.actor);
+  }
+
   @FieldResolver(() => TriggerRuleParameters, {
     nullable: true,
     description: 'The values before the change; null when it created the rule.',

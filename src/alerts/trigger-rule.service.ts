@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { mayChangeTriggerRule, refuseUnless } from '../auth/reach-rules';
+import type { Viewer } from '../auth/viewer';
 import { loadByGlobalId } from '../core/mutation';
 import { fail, UserErrorCode, userError, UserInputFailure, UserError } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
@@ -92,8 +94,15 @@ async function evaluateRule(em: EntityManager, rule: TriggerRule): Promise<void>
   if (rule.enabled) await evaluate(em, [rule.kind], { ruleId: rule.id });
 }
 
-export async function createRule(em: EntityManager, input: TriggerRuleCreateInput, actor: string): Promise<TriggerRule> {
-  const groupId = input.groupId ? (await loadByGlobalId(em, Group, input.groupId, ['input', 'groupId'])).id : null;
+/** System rules are administrators'; a group's rules its board's and executive leaders' (auth/reach-rules.ts). */
+async function authorizeRule(viewer: Viewer, groupId: number | null | undefined, field: string[]): Promise<void> {
+  await refuseUnless(viewer, field, (scope) => mayChangeTriggerRule(scope, groupId), { appsMay: groupId != null });
+}
+
+export async function createRule(em: EntityManager, input: TriggerRuleCreateInput, viewer: Viewer): Promise<TriggerRule> {
+  const actor = viewer.label;
+  const groupId = input.groupId ? (await loadByGlobalId(em, Group, input.groupId, ['input', 'groupId'], 'see')).id : null;
+  await authorizeRule(viewer, groupId, ['input', 'groupId']);
   let overridesRuleId: number | null = null;
   if (input.overridesRuleId) {
     const base = await loadByGlobalId(em, TriggerRule, input.overridesRuleId, ['input', 'overridesRuleId']);
@@ -129,8 +138,10 @@ export async function createRule(em: EntityManager, input: TriggerRuleCreateInpu
   return rule;
 }
 
-export async function updateRule(em: EntityManager, input: TriggerRuleUpdateInput, actor: string): Promise<TriggerRule> {
-  const rule = await loadByGlobalId(em, TriggerRule, input.ruleId, ['input', 'ruleId']);
+export async function updateRule(em: EntityManager, input: TriggerRuleUpdateInput, viewer: Viewer): Promise<TriggerRule> {
+  const actor = viewer.label;
+  const rule = await loadByGlobalId(em, TriggerRule, input.ruleId, ['input', 'ruleId'], 'see');
+  await authorizeRule(viewer, rule.groupId, ['input', 'ruleId']);
   const before = snapshot(rule);
   if (input.parameters) rule.parameters = await checkParameters(em, rule.kind, input.parameters, ['input', 'parameters']);
   if (input.name != null) rule.name = input.name;
@@ -144,8 +155,10 @@ export async function updateRule(em: EntityManager, input: TriggerRuleUpdateInpu
   return rule;
 }
 
-export async function setRuleEnabled(em: EntityManager, ruleId: string, enabled: boolean, actor: string): Promise<TriggerRule> {
-  const rule = await loadByGlobalId(em, TriggerRule, ruleId, ['input', 'ruleId']);
+export async function setRuleEnabled(em: EntityManager, ruleId: string, enabled: boolean, viewer: Viewer): Promise<TriggerRule> {
+  const actor = viewer.label;
+  const rule = await loadByGlobalId(em, TriggerRule, ruleId, ['input', 'ruleId'], 'see');
+  await authorizeRule(viewer, rule.groupId, ['input', 'ruleId']);
   if (rule.enabled === enabled)
     fail(['input', 'ruleId'], `the rule is already ${enabled ? 'enabled' : 'disabled'}.`, UserErrorCode.CONFLICT);
   const before = snapshot(rule);

@@ -1,3 +1,4 @@
+import { mayChangeTriggerRule } from './reach-rules';
 import { AppScope, intArray, Scope, Viewer } from './viewer';
 
 /**
@@ -92,7 +93,15 @@ registerRowRule('SupportLink', 'support_link', {
   }),
 });
 
-registerRowRule('Alert', 'alert', schoolRowRule(AppScope.READ_ALERTS, AppScope.WRITE_ALERTS));
+// An alert reaches everyone listed as its recipient (core/reach.ts): those who reach its school, and
+// partner schools' peer review leads, who see the alert but may not acknowledge or resolve it.
+registerRowRule('Alert', 'alert', {
+  readScope: AppScope.READ_ALERTS,
+  writeScope: AppScope.WRITE_ALERTS,
+  sees: (scope, row) => scope.alertSchoolIds.has(schoolOf(row) ?? -1),
+  sql: (scope) => ({ sql: `t.school_id = any(?::int[])`, params: [intArray(scope.alertSchoolIds)] }),
+  changes: (scope, row) => scope.schoolIds.has(schoolOf(row) ?? -1),
+});
 registerRowRule('SelfEvaluation', 'self_evaluation', schoolRowRule(AppScope.READ_EVIDENCE, AppScope.WRITE_EVIDENCE));
 
 /** Public rows may be read by anyone; changing them is ruled here (groups and schools are public but not free to change). */
@@ -109,8 +118,8 @@ const changeRules: Record<string, { writeScope?: AppScope; changes(scope: Scope,
     changes: (scope, row) => scope.groupIds.has(idOf(row.fromGroup) ?? -1) || scope.groupIds.has(idOf(row.toGroup) ?? -1),
   },
   StrategicObjective: { writeScope: AppScope.WRITE_GROUPS, changes: (scope, row) => scope.groupIds.has(idOf(row.group) ?? -1) },
-  // A group's own rules are its leaders' and governors' to change; system defaults are admins'.
-  TriggerRule: { writeScope: AppScope.WRITE_ALERTS, changes: (scope, row) => row.groupId != null && scope.groupIds.has(row.groupId) },
+  // A group's own rules are its board's and executive leaders' to change; system defaults are admins' (auth/reach-rules.ts).
+  TriggerRule: { writeScope: AppScope.WRITE_ALERTS, changes: (scope, row) => mayChangeTriggerRule(scope, row.groupId) === undefined },
 };
 
 /** Input fields that only point at an object without changing it (a group rule overriding a default): reading it is enough. */

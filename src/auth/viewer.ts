@@ -1,4 +1,5 @@
-import { servingPost, sittingGovernor } from '../core/current';
+import { currentMembership, sittingGovernor } from '../core/current';
+import { groupReach, schoolReach } from '../core/reach';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** What a partner app's API key may do. Public facts need no scope; everything else names one. */
@@ -24,14 +25,15 @@ export enum Role {
   LA_OFFICER = 'la_officer',
 }
 
-/** Group kinds whose executive head or CEO leads every member school (not a cluster or a hub). */
-export const LED_GROUP_KINDS = ['federation', 'multi_academy_trust', 'single_academy_trust'];
 
 /**
- * What a person may reach, derived from the graph (DESIGN.md, "Who sees what"):
+ * What a person may reach, derived from the graph by the one definition of reach (core/reach.ts):
  *  - schoolIds: schools whose people, governance, self-evaluations, support and alerts they see and
- *    may change: governed by a body they sit on, in a group they lead as executive head or CEO (or
- *    the school they head), in their local authority (officers);
+ *    may change: governed by a body they sit on, in a federation or trust they lead as executive head
+ *    or CEO (or the school they lead or head), in their local authority (officers);
+ *  - alertSchoolIds: schoolIds and the partner schools whose alerts they receive as a peer review lead;
+ *  - board/leader/headSchoolIds, board/leaderGroupIds: where they hold authority to appoint
+ *    (auth/reach-rules.ts): a governing body or board seat, an executive post, a head's post;
  *  - groupIds: groups they lead, govern (federation body, trust board) or, as an officer, that have a
  *    member school in their authority or no members yet;
  *  - bodyIds: bodies they may read (those governing their schools and groups, and their own seats);
@@ -45,7 +47,13 @@ export interface Scope {
   roles: string[];
   laCodes: number[];
   schoolIds: Set<number>;
+  alertSchoolIds: Set<number>;
+  boardSchoolIds: Set<number>;
+  leaderSchoolIds: Set<number>;
+  headSchoolIds: Set<number>;
   groupIds: Set<number>;
+  boardGroupIds: Set<number>;
+  leaderGroupIds: Set<number>;
   bodyIds: Set<number>;
   manageBodyIds: Set<number>;
   seats: Set<number>;
@@ -62,49 +70,39 @@ export interface ApiKeyIdentity {
 export const intArray = (ids: Iterable<number>): string => `{${[...ids].join(',')}}`;
 
 const CURRENT_SEAT = sittingGovernor('g');
-const CURRENT_POST = servingPost('p');
+const CURRENT_MEMBER = currentMembership('m');
 
 /** One statement computes a person's whole scope. */
 const SCOPE_SQL = `with
   grants as (select role, la_code from role_grant where person_id = ? and revoked_at is null),
   seats as (select distinct g.governing_body_id as id from governorship g where g.person_id = ? and ${CURRENT_SEAT}),
-  lead_posts as (select p.school_id, p.group_id from post p
-    where p.person_id = ? and p.role in ('executive_head', 'ceo') and ${CURRENT_POST}),
-  head_posts as (select p.school_id from post p
-    where p.person_id = ? and p.role in ('headteacher', 'head_of_school') and p.school_id is not null and ${CURRENT_POST}),
-  led_groups as (
-    select group_id as id from lead_posts where group_id is not null
-    union
-    select m.group_id from lead_posts lp join membership m on m.school_id = lp.school_id and m.left_on is null
-    where m.group_kind in (${LED_GROUP_KINDS.map((k) => `'${k}'`).join(', ')})),
-  governed_groups as (select b.group_id as id from governing_body b join seats s on s.id = b.id
-    where b.kind in ('federation', 'trust_board')),
-  my_groups as (select id from led_groups union select id from governed_groups),
-  schools as (
-    select b.school_id as id from governing_body b join seats s on s.id = b.id where b.school_id is not null and b.kind = 'school'
-    union select b.school_id from governing_body b join seats s on s.id = b.id where b.kind = 'local_committee'
-    union select m.school_id from membership m join my_groups g on g.id = m.group_id where m.left_on is null
-    union select school_id from lead_posts where school_id is not null
-    union select school_id from head_posts
-    union select s.id from school s join grants r on r.role = 'la_officer' and r.la_code = s.la_code),
+  reach as (select r.school_id, r.authority from ${schoolReach()} r where r.person_id = ?),
+  my_groups as (select r.group_id as id, r.authority from ${groupReach()} r where r.person_id = ?),
+  schools as (select distinct school_id as id from reach where authority <> 'alerts'),
   groups as (
     select id from my_groups
     union select m.group_id from membership m join school s on s.id = m.school_id join grants r on r.role = 'la_officer' and r.la_code = s.la_code
-      where m.left_on is null
+      where ${CURRENT_MEMBER}
     union select g.id from school_group g where exists (select 1 from grants where role = 'la_officer')
-      and not exists (select 1 from membership m where m.group_id = g.id and m.left_on is null)),
+      and not exists (select 1 from membership m where m.group_id = g.id and ${CURRENT_MEMBER})),
   manage_bodies as (
     select b.id from governing_body b where b.school_id in (select id from schools) or b.group_id in (select id from groups)
     union select id from seats),
   bodies as (
     select id from manage_bodies
-    union select b.id from governing_body b join membership m on m.group_id = b.group_id and m.left_on is null
+    union select b.id from governing_body b join membership m on m.group_id = b.group_id and ${CURRENT_MEMBER}
       join schools s on s.id = m.school_id where b.kind in ('federation', 'trust_board'))
 select exists (select 1 from person where id = ?) as known,
   array(select distinct role from grants) as roles,
   array(select la_code from grants where la_code is not null) as la_codes,
   array(select id from schools where id is not null) as school_ids,
+  array(select distinct school_id from reach) as alert_school_ids,
+  array(select distinct school_id from reach where authority = 'board') as board_school_ids,
+  array(select distinct school_id from reach where authority = 'leader') as leader_school_ids,
+  array(select distinct school_id from reach where authority = 'head') as head_school_ids,
   array(select id from groups where id is not null) as group_ids,
+  array(select distinct id from my_groups where authority = 'board') as board_group_ids,
+  array(select distinct id from my_groups where authority = 'leader') as leader_group_ids,
   array(select id from bodies) as body_ids,
   array(select id from manage_bodies) as manage_body_ids,
   array(select id from seats) as seats,
@@ -123,7 +121,13 @@ const EMPTY_SCOPE: Scope = {
   roles: [],
   laCodes: [],
   schoolIds: new Set(),
+  alertSchoolIds: new Set(),
+  boardSchoolIds: new Set(),
+  leaderSchoolIds: new Set(),
+  headSchoolIds: new Set(),
   groupIds: new Set(),
+  boardGroupIds: new Set(),
+  leaderGroupIds: new Set(),
   bodyIds: new Set(),
   manageBodyIds: new Set(),
   seats: new Set(),
@@ -274,7 +278,13 @@ export class Viewer {
       roles,
       laCodes: (row.la_codes ?? []).map(Number),
       schoolIds: ids(row.school_ids),
+      alertSchoolIds: ids(row.alert_school_ids),
+      boardSchoolIds: ids(row.board_school_ids),
+      leaderSchoolIds: ids(row.leader_school_ids),
+      headSchoolIds: ids(row.head_school_ids),
       groupIds: ids(row.group_ids),
+      boardGroupIds: ids(row.board_group_ids),
+      leaderGroupIds: ids(row.leader_group_ids),
       bodyIds: ids(row.body_ids),
       manageBodyIds: ids(row.manage_body_ids),
       seats: ids(row.seats),

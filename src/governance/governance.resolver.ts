@@ -11,6 +11,9 @@ import { GroupKind, GroupStatus } from '../groups/group.enums';
 import { Person } from '../people/person.entity';
 import { School } from '../schools/school.entity';
 import type { Context } from '../core/context';
+import { currentMembership } from '../core/current';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BodyFacts, laCodesOf, mayChangeSeat, mayCreateBody, refuseUnless } from '../auth/reach-rules';
 import { GoverningBody, Governorship } from './governance.entity';
 import { GoverningBodyKind } from './governance.enums';
 import { GoverningBodyAppointGovernorInput, GoverningBodyCreateInput, GovernorshipEndInput } from './governance.inputs';
@@ -86,14 +89,20 @@ export class GoverningBodyResolver {
 @Resolver(() => Governorship)
 @Authorized(Access.GOVERNANCE)
 export class GovernorshipResolver {
-  @FieldResolver(() => Person, { description: 'The governor.' })
-  async person(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<Person> {
-    return (await byId(ctx, Person).load(governorship.person.id)) as Person;
+  @FieldResolver(() => Person, {
+    nullable: true,
+    description: 'The governor; null when you may not see people (an API key without read:people).',
+  })
+  async person(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<Person | null> {
+    return (await byId(ctx, Person).load(governorship.person.id)) ?? null;
   }
 
-  @FieldResolver(() => GoverningBody, { description: 'The body the seat is on.' })
-  async governingBody(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<GoverningBody> {
-    return (await byId(ctx, GoverningBody).load(governorship.governingBody.id)) as GoverningBody;
+  @FieldResolver(() => GoverningBody, {
+    nullable: true,
+    description: 'The body the seat is on; null when you may not see it (your own seat on a body you do not sit on yet).',
+  })
+  async governingBody(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<GoverningBody | null> {
+    return (await byId(ctx, GoverningBody).load(governorship.governingBody.id)) ?? null;
   }
 }
 
@@ -110,7 +119,7 @@ export function governingBodiesOf(ctx: Context) {
          select gb.school_id as _parent, gb.* from governing_body gb where gb.school_id in (?)
          union all
          select m.school_id as _parent, gb.* from governing_body gb
-           join membership m on m.group_id = gb.group_id and m.left_on is null
+           join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
           where m.school_id in (?) and gb.kind in ('federation', 'trust_board')
        ) bodies order by _parent, case kind when 'trust_board' then 0 when 'federation' then 1 when 'local_committee' then 2 else 3 end, id`,
       [ids, ids],
@@ -168,6 +177,14 @@ export class PersonGovernanceResolver {
   }
 }
 
+const bodyFacts = async (em: EntityManager, body: GoverningBody): Promise<BodyFacts> => ({
+  id: body.id,
+  kind: body.kind,
+  schoolId: body.school?.id,
+  groupId: body.group?.id,
+  laCodes: await laCodesOf(em, body.school?.id, body.group?.id),
+});
+
 @Resolver()
 @Authorized(Access.WRITE_GOVERNANCE)
 export class GovernanceMutations {
@@ -184,8 +201,10 @@ export class GovernanceMutations {
         fail(['input', 'schoolId'], `must be left out for a ${input.kind} body: it governs the group's schools.`);
       if (needsGroup && !input.groupId) fail(['input', 'groupId'], `is required for a ${input.kind} body.`);
       if (!needsGroup && input.groupId) fail(['input', 'groupId'], 'must be left out for a school body.');
-      const school = input.schoolId ? await loadByGlobalId(em, School, input.schoolId, ['input', 'schoolId']) : undefined;
-      const group = input.groupId ? await loadByGlobalId(em, Group, input.groupId, ['input', 'groupId']) : undefined;
+      const school = input.schoolId ? await loadByGlobalId(em, School, input.schoolId, ['input', 'schoolId'], 'see') : undefined;
+      const group = input.groupId ? await loadByGlobalId(em, Group, input.groupId, ['input', 'groupId'], 'see') : undefined;
+      const facts: BodyFacts = { kind: input.kind, schoolId: school?.id, groupId: group?.id, laCodes: await laCodesOf(em, school?.id, group?.id) };
+      await refuseUnless(ctx.viewer, ['input', 'kind'], (scope) => mayCreateBody(scope, facts));
       if (group?.status === GroupStatus.CLOSED) fail(['input', 'groupId'], `the group "${group.name}" is closed.`, UserErrorCode.CONFLICT);
       if (input.kind === GoverningBodyKind.FEDERATION && group?.kind !== GroupKind.FEDERATION) {
         fail(['input', 'groupId'], 'must be a federation for a FEDERATION body.');
@@ -215,10 +234,14 @@ export class GovernanceMutations {
       await check(input);
       if (Boolean(input.personId) === Boolean(input.person)) fail(['input', 'personId'], 'give exactly one of personId and person.');
       requireOrder(input.termStartedOn, input.termEndsOn, ['input', 'termEndsOn'], 'must not be before the term starts.');
-      const governingBody = await loadByGlobalId(em, GoverningBody, input.governingBodyId, ['input', 'governingBodyId']);
+      const governingBody = await loadByGlobalId(em, GoverningBody, input.governingBodyId, ['input', 'governingBodyId'], 'see');
       const person = input.personId
         ? await loadByGlobalId(em, Person, input.personId, ['input', 'personId'])
         : em.create(Person, { fullName: input.person!.fullName.trim(), email: input.person!.email, phone: input.person!.phone });
+      const facts = await bodyFacts(em, governingBody);
+      await refuseUnless(ctx.viewer, ['input', 'governingBodyId'], (scope) =>
+        mayChangeSeat(scope, facts, { personId: person.id, appointingBody: input.appointingBody }, 'appoint', ctx.viewer.personId),
+      );
       if (input.personId) {
         const serving = await em.count(Governorship, { person, governingBody, endedOn: null });
         if (serving) fail(['input', 'personId'], `${person.fullName} already sits on ${governingBody.name}.`, UserErrorCode.CONFLICT);
@@ -242,7 +265,11 @@ export class GovernanceMutations {
     @Ctx() ctx: Context,
   ) {
     return mutate(ctx, async (em) => {
-      const governorship = await loadByGlobalId(em, Governorship, input.governorshipId, ['input', 'governorshipId']);
+      const governorship = await loadByGlobalId(em, Governorship, input.governorshipId, ['input', 'governorshipId'], 'see');
+      const facts = await bodyFacts(em, await em.findOneOrFail(GoverningBody, governorship.governingBody.id));
+      await refuseUnless(ctx.viewer, ['input', 'governorshipId'], (scope) =>
+        mayChangeSeat(scope, facts, { personId: governorship.person.id, appointingBody: governorship.appointingBody }, 'end', ctx.viewer.personId),
+      );
       if (governorship.endedOn)
         fail(['input', 'governorshipId'], `the term already ended on ${governorship.endedOn}.`, UserErrorCode.CONFLICT);
       requireOrder(

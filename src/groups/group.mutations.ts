@@ -7,6 +7,8 @@ import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/use
 import { School } from '../schools/school.entity';
 import { SchoolStatus } from '../schools/school.enums';
 import type { Context } from '../core/context';
+import { mayChangeMembership, mayCloseGroup, mayLinkGroups, MembershipFacts, refuseUnless } from '../auth/reach-rules';
+import { LED_GROUP_KINDS } from '../core/reach';
 import { Group, GroupLink, Membership, StrategicObjective } from './group.entity';
 import { GroupStatus } from './group.enums';
 import {
@@ -55,11 +57,18 @@ export class StrategicObjectivePayload {
   userErrors!: UserError[];
 }
 
-async function openGroup(em: EntityManager, id: string, field: string[]): Promise<Group> {
-  const group = await loadByGlobalId(em, Group, id, field);
+async function openGroup(em: EntityManager, id: string, field: string[], check: 'change' | 'see' = 'change'): Promise<Group> {
+  const group = await loadByGlobalId(em, Group, id, field, check);
   if (group.status === GroupStatus.CLOSED) fail(field, `the group "${group.name}" is closed.`, UserErrorCode.CONFLICT);
   return group;
 }
+
+const membershipFacts = (school: School, group: Group): MembershipFacts => ({
+  schoolId: school.id,
+  schoolLaCode: school.laCode ?? null,
+  groupId: group.id,
+  groupKind: group.kind,
+});
 
 @Resolver()
 @Authorized(Access.WRITE_GROUPS)
@@ -103,7 +112,10 @@ export class GroupMutations {
   })
   groupClose(@Arg('input', { description: 'The group and its closing date.' }) input: GroupCloseInput, @Ctx() ctx: Context) {
     return mutate(ctx, async (em) => {
-      const group = await openGroup(em, input.groupId, ['input', 'groupId']);
+      const group = await openGroup(em, input.groupId, ['input', 'groupId'], 'see');
+      await refuseUnless(ctx.viewer, ['input', 'groupId'], (scope) => mayCloseGroup(scope, group.id, group.kind), {
+        appsMay: !LED_GROUP_KINDS.includes(group.kind),
+      });
       requireOrder(group.openedOn, input.closedOn, ['input', 'closedOn'], `must not be before the group opened (${group.openedOn}).`);
       const joinedLater = await em.count(Membership, { group, leftOn: null, joinedOn: { $gt: input.closedOn } });
       if (joinedLater > 0)
@@ -136,8 +148,9 @@ export class GroupMutations {
     @Ctx() ctx: Context,
   ) {
     return mutate(ctx, async (em) => {
-      const group = await openGroup(em, input.groupId, ['input', 'groupId']);
-      const school = await loadByGlobalId(em, School, input.schoolId, ['input', 'schoolId']);
+      const group = await openGroup(em, input.groupId, ['input', 'groupId'], 'see');
+      const school = await loadByGlobalId(em, School, input.schoolId, ['input', 'schoolId'], 'see');
+      await refuseUnless(ctx.viewer, ['input', 'groupId'], (scope) => mayChangeMembership(scope, membershipFacts(school, group), 'add'));
       if (school.status === SchoolStatus.CLOSED)
         fail(['input', 'schoolId'], `${school.name} (URN ${school.urn}) is closed.`, UserErrorCode.CONFLICT);
       requireOrder(group.openedOn, input.joinedOn, ['input', 'joinedOn'], `must not be before the group opened (${group.openedOn}).`);
@@ -153,7 +166,9 @@ export class GroupMutations {
     @Ctx() ctx: Context,
   ) {
     return mutate(ctx, async (em) => {
-      const membership = await loadByGlobalId(em, Membership, input.membershipId, ['input', 'membershipId']);
+      const membership = await loadByGlobalId(em, Membership, input.membershipId, ['input', 'membershipId'], 'see');
+      const facts = membershipFacts(await em.findOneOrFail(School, membership.school.id), await em.findOneOrFail(Group, membership.group.id));
+      await refuseUnless(ctx.viewer, ['input', 'membershipId'], (scope) => mayChangeMembership(scope, facts, 'end'));
       if (membership.leftOn)
         fail(['input', 'membershipId'], `the membership already ended on ${membership.leftOn}.`, UserErrorCode.CONFLICT);
       requireOrder(
@@ -172,8 +187,9 @@ export class GroupMutations {
   @Mutation(() => GroupLinkPayload, { description: 'Links two groups, e.g. a teaching school hub that serves a trust.' })
   groupLinkCreate(@Arg('input', { description: 'The two groups and how they relate.' }) input: GroupLinkCreateInput, @Ctx() ctx: Context) {
     return mutate(ctx, async (em) => {
-      const fromGroup = await openGroup(em, input.fromGroupId, ['input', 'fromGroupId']);
-      const toGroup = await openGroup(em, input.toGroupId, ['input', 'toGroupId']);
+      const fromGroup = await openGroup(em, input.fromGroupId, ['input', 'fromGroupId'], 'see');
+      const toGroup = await openGroup(em, input.toGroupId, ['input', 'toGroupId'], 'see');
+      await refuseUnless(ctx.viewer, ['input', 'toGroupId'], (scope) => mayLinkGroups(scope, fromGroup.id, toGroup.id), { appsMay: true });
       if (fromGroup.id === toGroup.id) fail(['input', 'toGroupId'], 'a group cannot be linked to itself.');
       const groupLink = em.create(GroupLink, { fromGroup, toGroup, kind: input.kind, startedOn: input.startedOn });
       await em.flush();

@@ -11,6 +11,9 @@ import { GroupStatus } from '../groups/group.enums';
 import { School } from '../schools/school.entity';
 import { SchoolStatus } from '../schools/school.enums';
 import type { Context } from '../core/context';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ledGroupsOf, mayChangePost, PostFacts, refuseUnless } from '../auth/reach-rules';
+import { REACH_ROLES } from '../core/reach';
 import { Person, Post } from './person.entity';
 import { PersonAssignPostInput, PersonCreateInput, PostEndInput } from './people.inputs';
 
@@ -101,9 +104,9 @@ export class PersonResolver {
 @Resolver(() => Post)
 @Authorized(Access.PEOPLE)
 export class PostResolver {
-  @FieldResolver(() => Person, { description: 'The person holding the post.' })
-  async person(@Root() post: Post, @Ctx() ctx: Context): Promise<Person> {
-    return (await byId(ctx, Person).load(post.person.id)) as Person;
+  @FieldResolver(() => Person, { nullable: true, description: 'The person holding the post; null when you may not see them.' })
+  async person(@Root() post: Post, @Ctx() ctx: Context): Promise<Person | null> {
+    return (await byId(ctx, Person).load(post.person.id)) ?? null;
   }
 
   @FieldResolver(() => School, { nullable: true, description: 'The school served, for a school post.' })
@@ -156,6 +159,28 @@ export class GroupLeadersResolver {
   }
 }
 
+/** Who may give or end a post (auth/reach-rules.ts): posts that grant reach need authority above them. */
+async function authorizePost(
+  em: EntityManager,
+  ctx: Context,
+  post: { role: string; personId: number; school?: { id: number } | null; group?: { id: number } | null },
+  action: 'assign' | 'end',
+  field: string[],
+): Promise<void> {
+  const group = post.group ? await em.findOneOrFail(Group, post.group.id) : undefined;
+  const facts: PostFacts = {
+    role: post.role,
+    personId: post.personId,
+    schoolId: post.school?.id,
+    groupId: group?.id,
+    groupKind: group?.kind,
+    schoolLedGroupIds: post.school ? await ledGroupsOf(em, post.school.id) : [],
+  };
+  await refuseUnless(ctx.viewer, field, (scope) => mayChangePost(scope, facts, action, ctx.viewer.personId), {
+    appsMay: !REACH_ROLES.includes(post.role),
+  });
+}
+
 @Resolver()
 @Authorized(Access.WRITE_PEOPLE)
 export class PeopleMutations {
@@ -177,8 +202,12 @@ export class PeopleMutations {
       if (Boolean(input.schoolId) === Boolean(input.groupId)) fail(['input', 'schoolId'], 'give exactly one of schoolId and groupId.');
       if (!(input.fte > 0 && input.fte <= 1)) fail(['input', 'fte'], `must be more than 0 and at most 1; got ${input.fte}.`);
       const person = await loadByGlobalId(em, Person, input.personId, ['input', 'personId']);
-      const school = input.schoolId ? await loadByGlobalId(em, School, input.schoolId, ['input', 'schoolId']) : undefined;
-      const group = input.groupId ? await loadByGlobalId(em, Group, input.groupId, ['input', 'groupId']) : undefined;
+      const school = input.schoolId ? await loadByGlobalId(em, School, input.schoolId, ['input', 'schoolId'], 'see') : undefined;
+      const group = input.groupId ? await loadByGlobalId(em, Group, input.groupId, ['input', 'groupId'], 'see') : undefined;
+      await authorizePost(em, ctx, { role: input.role, personId: person.id, school, group }, 'assign', [
+        'input',
+        input.schoolId ? 'schoolId' : 'groupId',
+      ]);
       if (school?.status === SchoolStatus.CLOSED)
         fail(['input', 'schoolId'], `${school.name} (URN ${school.urn}) is closed.`, UserErrorCode.CONFLICT);
       if (group?.status === GroupStatus.CLOSED) fail(['input', 'groupId'], `the group "${group.name}" is closed.`, UserErrorCode.CONFLICT);
@@ -202,7 +231,8 @@ export class PeopleMutations {
   @Mutation(() => PostPayload, { description: 'Ends a staff post; it is kept as history.' })
   postEnd(@Arg('input', { description: 'The post and the date it ended.' }) input: PostEndInput, @Ctx() ctx: Context) {
     return mutate(ctx, async (em) => {
-      const post = await loadByGlobalId(em, Post, input.postId, ['input', 'postId']);
+      const post = await loadByGlobalId(em, Post, input.postId, ['input', 'postId'], 'see');
+      await authorizePost(em, ctx, { role: post.role, personId: post.person.id, school: post.school, group: post.group }, 'end', ['input', 'postId']);
       if (post.endedOn) fail(['input', 'postId'], `the post already ended on ${post.endedOn}.`, UserErrorCode.CONFLICT);
       requireOrder(post.startedOn, input.endedOn, ['input', 'endedOn'], `must not be before the post started (${post.startedOn}).`);
       post.endedOn = input.endedOn;

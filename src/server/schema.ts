@@ -9,7 +9,7 @@ import { authChecker } from '../auth/auth-checker';
 import { mutationScope } from '../auth/request-scope';
 import type { Context } from '../core/context';
 import { projectRoot } from '../config';
-import { AlertResolver } from '../alerts/alert.resolver';
+import { AlertEventResolver, AlertResolver } from '../alerts/alert.resolver';
 import { analyticsResolvers } from '../analytics/analytics.resolvers';
 import { TriggerRuleChangeResolver, TriggerRuleResolver } from '../alerts/trigger-rule.resolver';
 import { NodeResolver } from '../core/node.resolver';
@@ -68,6 +68,7 @@ export const resolvers: NonEmptyArray<Function> = [
   TriggerRuleResolver,
   TriggerRuleChangeResolver,
   AlertResolver,
+  AlertEventResolver,
   AuditResolver,
   ...analyticsResolvers,
   SchoolAlertsResolver,
