@@ -159,6 +159,8 @@ export async function addMilestone(em: EntityManager, input: InterventionMilesto
   if (errors.length) throw new UserInputFailure(errors);
   const milestone = em.create(InterventionMilestone, { caseId: c.id, description: input.description.trim(), dueOn: input.dueOn });
   await em.flush();
+  // The row rule reads case_access, which a database trigger fills in on insert: read it back.
+  await em.refresh(milestone);
   await evaluate(em, [TriggerRuleKind.INTERVENTION_MILESTONE_MISSED], { schoolIds: [c.schoolId] });
   return milestone;
 }

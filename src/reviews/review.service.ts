@@ -314,6 +314,8 @@ export async function addAction(em: EntityManager, input: PeerReviewActionAddInp
     createdBy: actor,
   });
   await em.flush();
+  // The row rule reads review_access, which a database trigger fills in on insert: read it back.
+  await em.refresh(action);
   // An action agreed with a date already past is overdue at once, not at the next sweep.
   await evaluate(em, [TriggerRuleKind.PEER_REVIEW_ACTION_OVERDUE], { schoolIds: [review.schoolId] });
   await recordPartnershipEvent(em, {
