@@ -15,7 +15,7 @@ import { startTestApp, TestApp } from './helpers';
  * src/analytics, from the CSV files: csv-parse, the published band definitions with the default
  * thresholds, proj4 for the grid references and the haversine formula.
  */
-const FIXTURES = path.join(__dirname, 'fixtures', 'analytics');
+const FIXTURES = path.join(__dirname, 'fixtures', 'hampshire');
 const GIAS = path.join(FIXTURES, 'gias_establishments_hampshire_primary_20220420.csv');
 const KS2 = path.join(FIXTURES, 'ks2_performance_2018_hampshire.csv');
 const AS_OF = '2022-04-20';
