@@ -53,7 +53,14 @@ export async function seedBenchEvidence(orm: MikroORM, options: { today?: Date }
   const result = await orm.em.fork().transactional(async (em: EntityManager) => {
     const [{ schools }] = await em.execute<{ schools: number }[]>(`select count(*)::int as schools from school where status = 'open'`);
     if (schools === 0) throw new Error('No open schools: run `seed england` first.');
-    await em.execute(`truncate alert_event, alert, inspection_judgement, inspection, outcome_measure restart identity`);
+    // Everything that rests on evidence or alerts goes with them: bands (recomputed on the next analytics
+    // read) and any peer reviews or intervention cases that point at alerts.
+    await em.execute(
+      `truncate alert_event, alert, inspection_judgement, inspection, outcome_measure, performance_band,
+         peer_review, peer_review_reviewer, peer_review_finding, peer_review_action,
+         intervention_case, intervention_milestone, intervention_review restart identity`,
+    );
+    await em.execute(`update performance_band_settings set computed_for = null`);
 
     // 1 to 3 inspections per school, the newest within the last 5 years, earlier ones about 4 years apart.
     // The school's quality (q) sets the latest grade; earlier grades drift from it.
