@@ -6,7 +6,8 @@ import { CsvShape, CsvSource, ImportFileError, readCsvFile } from './csv';
 import { ImportProblem, ImportReport, ReportBuilder, RowOutcome } from './report';
 import { ImportOptions, importSession } from './session';
 import { schoolIdsByUrn, sourceLabel } from './sql';
-import { InvalidValue, isMissing, text, urn } from './values';
+import { rowsWithUrn, skipUnknownUrn } from './urn-rows';
+import { isMissing, text } from './values';
 
 export const KS2_SOURCE = 'ks2_performance_tables';
 
@@ -86,22 +87,13 @@ export async function importKs2(orm: MikroORM, source: CsvSource, options: Ks2Im
   report.read(file);
   const columns = Object.keys(KS2_COLUMNS).filter((column) => file.columns.includes(column));
 
-  const candidates: { line: number; urn: number; values: Record<string, string> }[] = [];
-  for (const { line, values } of file.rows) {
-    report.row();
+  const candidates = rowsWithUrn(file.rows, report, 'URN', (line, values) => {
     const kind = text(values, 'RECTYPE') ?? '';
-    if (!SCHOOL_RECORDS.has(kind)) {
-      const what = RECORD_KINDS[kind] ? ` (${RECORD_KINDS[kind]})` : '';
-      report.skip({ line, code: 'not_applicable', field: 'RECTYPE', reason: `RECTYPE: ${kind || '(empty)'}${what} is not a school's row` });
-      continue;
-    }
-    try {
-      candidates.push({ line, urn: urn(values, 'URN'), values });
-    } catch (error) {
-      if (!(error instanceof InvalidValue)) throw error;
-      report.skip({ line, code: 'invalid_value', field: error.column, reason: error.message });
-    }
-  }
+    if (SCHOOL_RECORDS.has(kind)) return true;
+    const what = RECORD_KINDS[kind] ? ` (${RECORD_KINDS[kind]})` : '';
+    report.skip({ line, code: 'not_applicable', field: 'RECTYPE', reason: `RECTYPE: ${kind || '(empty)'}${what} is not a school's row` });
+    return false;
+  });
 
   await importSession(orm, options, report, (batch) =>
     batch(async (tx) => {
@@ -114,13 +106,7 @@ export async function importKs2(orm: MikroORM, source: CsvSource, options: Ks2Im
       const lineOf: number[] = [];
       for (const { line, urn: id, values } of candidates) {
         if (!held.has(id)) {
-          report.skip({
-            line,
-            urn: id,
-            code: 'unknown_urn',
-            field: 'URN',
-            reason: `URN: ${id} is an unknown URN (no such school in Trellis)`,
-          });
+          skipUnknownUrn(report, line, id, 'URN');
           continue;
         }
         const earlier = seen.get(id);

@@ -6,7 +6,8 @@ import { CsvShape, CsvSource, readCsvFile } from './csv';
 import { ImportReport, ReportBuilder } from './report';
 import { ImportOptions, importSession } from './session';
 import { schoolIdsByUrn, sourceLabel } from './sql';
-import { decimal, InvalidValue, isMissing, requiredText, Row, urn } from './values';
+import { rowsWithUrn, skipUnknownUrn } from './urn-rows';
+import { decimal, InvalidValue, isMissing, requiredText } from './values';
 
 const metricByName = new Map<string, string>(
   Object.entries(OutcomeMetric).flatMap(([name, code]) => [
@@ -31,16 +32,7 @@ export async function importMeasures(orm: MikroORM, source: CsvSource, options: 
   const report = new ReportBuilder('measures', sourceLabel(source));
   const file = await readCsvFile(source, MEASURES_FILE);
   report.read(file);
-  const candidates: { line: number; urn: number; values: Row }[] = [];
-  for (const { line, values } of file.rows) {
-    report.row();
-    try {
-      candidates.push({ line, urn: urn(values, 'urn'), values });
-    } catch (error) {
-      if (!(error instanceof InvalidValue)) throw error;
-      report.skip({ line, code: 'invalid_value', field: error.column, reason: error.message });
-    }
-  }
+  const candidates = rowsWithUrn(file.rows, report, 'urn');
 
   await importSession(orm, options, report, (batch) =>
     batch(async (tx) => {
@@ -54,13 +46,7 @@ export async function importMeasures(orm: MikroORM, source: CsvSource, options: 
       const sources: string[] = [];
       for (const { line, urn: id, values } of candidates) {
         if (!held.has(id)) {
-          report.skip({
-            line,
-            urn: id,
-            code: 'unknown_urn',
-            field: 'urn',
-            reason: `urn: ${id} is an unknown URN (no such school in Trellis)`,
-          });
+          skipUnknownUrn(report, line, id, 'urn');
           continue;
         }
         const metric = metricByName.get(values.metric.trim().toLowerCase()) ?? values.metric.trim();

@@ -5,7 +5,8 @@ import { CsvShape, CsvSource, readCsvFile } from './csv';
 import { ImportReport, ReportBuilder } from './report';
 import { ImportOptions, importSession } from './session';
 import { schoolIdsByUrn, sourceLabel } from './sql';
-import { date, InvalidValue, labels, oneOf, Row, text, urn } from './values';
+import { rowsWithUrn, skipUnknownUrn } from './urn-rows';
+import { date, InvalidValue, labels, oneOf, Row, text } from './values';
 
 export const GIAS_SOURCE = 'gias_establishments';
 
@@ -58,16 +59,7 @@ export async function importOfsted(orm: MikroORM, source: CsvSource, options: Im
   const file = await readCsvFile(source, OFSTED_FILE);
   report.read(file);
   const today = new Date().toISOString().slice(0, 10);
-  const candidates: { line: number; urn: number; values: Row }[] = [];
-  for (const { line, values } of file.rows) {
-    report.row();
-    try {
-      candidates.push({ line, urn: urn(values, 'URN'), values });
-    } catch (error) {
-      if (!(error instanceof InvalidValue)) throw error;
-      report.skip({ line, code: 'invalid_value', field: error.column, reason: error.message });
-    }
-  }
+  const candidates = rowsWithUrn(file.rows, report, 'URN');
 
   await importSession(orm, options, report, (batch) =>
     batch(async (tx) => {
@@ -80,13 +72,7 @@ export async function importOfsted(orm: MikroORM, source: CsvSource, options: Im
       for (const { line, urn: id, values } of candidates) {
         const schoolId = held.get(id);
         if (schoolId === undefined) {
-          report.skip({
-            line,
-            urn: id,
-            code: 'unknown_urn',
-            field: 'URN',
-            reason: `URN: ${id} is an unknown URN (no such school in Trellis)`,
-          });
+          skipUnknownUrn(report, line, id, 'URN');
           continue;
         }
         const earlier = seen.get(id);

@@ -3,6 +3,7 @@ import { chunks, CsvShape, CsvSource, readCsvFile } from './csv';
 import { ImportReport, ReportBuilder } from './report';
 import { ImportOptions, importSession } from './session';
 import { databaseRefusal, sourceLabel } from './sql';
+import { rowsWithUrn, skipUnknownUrn } from './urn-rows';
 import { decimal, integer, InvalidValue, Row, text, urn } from './values';
 
 /** One census row, validated: undefined means "the census does not say", so the value held is kept. */
@@ -54,20 +55,11 @@ export async function importSchoolCensus(orm: MikroORM, source: CsvSource, optio
   const report = new ReportBuilder('census', sourceLabel(source));
   const file = await readCsvFile(source, CENSUS_FILE);
   report.read(file);
-  const candidates: { line: number; urn: number; values: Row }[] = [];
-  for (const { line, values } of file.rows) {
-    report.row();
-    if (text(values, 'URN') === 'NAT') {
-      report.skip({ line, code: 'not_applicable', field: 'URN', reason: 'URN: "NAT" is a national total, not a school' });
-      continue;
-    }
-    try {
-      candidates.push({ line, urn: urn(values, 'URN'), values });
-    } catch (error) {
-      if (!(error instanceof InvalidValue)) throw error;
-      report.skip({ line, code: 'invalid_value', field: error.column, reason: error.message });
-    }
-  }
+  const candidates = rowsWithUrn(file.rows, report, 'URN', (line, values) => {
+    if (text(values, 'URN') !== 'NAT') return true;
+    report.skip({ line, code: 'not_applicable', field: 'URN', reason: 'URN: "NAT" is a national total, not a school' });
+    return false;
+  });
   const seen = new Map<number, number>();
 
   await importSession(orm, options, report, async (batch) => {
@@ -82,13 +74,7 @@ export async function importSchoolCensus(orm: MikroORM, source: CsvSource, optio
         for (const { line, urn: candidate, values } of chunk) {
           const school = byUrn.get(candidate);
           if (!school) {
-            report.skip({
-              line,
-              urn: candidate,
-              code: 'unknown_urn',
-              field: 'URN',
-              reason: `URN: ${candidate} is an unknown URN (no such school in Trellis)`,
-            });
+            skipUnknownUrn(report, line, candidate, 'URN');
             continue;
           }
           const earlier = seen.get(candidate);
