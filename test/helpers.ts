@@ -81,6 +81,8 @@ export interface TestApp {
   sql<T = Record<string, any>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Counts the SQL statements sent by the ORM while `work` runs. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
+  /** The SQL text of every statement sent while `work` runs. */
+  statements(work: () => Promise<unknown>): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -108,10 +110,12 @@ export async function startTestApp(
   const viewer = options.viewer ?? 'admin';
   const authorization = viewer === 'admin' ? await adminAuthorization() : viewer === 'anonymous' ? undefined : viewer.authorization;
   let counter: number | undefined;
+  let seen: string[] | undefined;
   const orm = await openOrm({
     clientUrl: databaseUrl,
-    onQuery: () => {
+    onQuery: (sql) => {
       if (counter !== undefined) counter += 1;
+      seen?.push(sql);
     },
   });
   const server = await startServer({
@@ -161,6 +165,15 @@ export async function startTestApp(
         return counter;
       } finally {
         counter = undefined;
+      }
+    },
+    async statements(work) {
+      seen = [];
+      try {
+        await work();
+        return seen;
+      } finally {
+        seen = undefined;
       }
     },
     async close() {

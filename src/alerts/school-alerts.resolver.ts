@@ -1,6 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ObjectType, Resolver, Root } from 'type-graphql';
 import { childConnection, ChildList, childPages } from '../core/loaders';
 import { ConnectionType, EdgeType, PageArgs, readPage } from '../core/pagination';
+import { pagePrefetcher, registerPrefetch, relationPrefetcher } from '../core/prefetch';
+import { TriggerRule } from './trigger-rule.entity';
 import type { Context } from '../core/context';
 import { School } from '../schools/school.entity';
 import { Alert } from './alert.entity';
@@ -27,6 +29,10 @@ function schoolAlertList(statuses?: AlertStatus[] | null): ChildList {
     orderBy: 't.raised_at desc, t.id desc',
   };
 }
+
+// The same pages in the statement of the list above the school, under the same row rule (core/prefetch.ts).
+registerPrefetch('School', 'alerts', pagePrefetcher(Alert, 'Alert', (args) => schoolAlertList(args.status)));
+registerPrefetch('Alert', 'rule', relationPrefetcher(TriggerRule, 'trigger_rule', 'rule_id', (alert) => alert.ruleId, 'TriggerRule'));
 
 /**
  * A school's alerts, for the executive head's morning view of every member school. One statement per

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { AuthConfig } from '../config';
 import { API_KEY_PREFIX, findApiKey } from './api-keys';
 import { AuthenticationFailure, TokenClaims, verifyTokenClaims } from './tokens';
-import { Viewer } from './viewer';
+import { knownRecently, rememberKnown, Viewer } from './viewer';
 
 /** The error a refused credential produces: HTTP 401 with a WWW-Authenticate challenge. */
 export function unauthenticated(message: string): GraphQLError {
@@ -52,7 +52,11 @@ export async function authenticateCredential(em: EntityManager, config: AuthConf
     if (error instanceof AuthenticationFailure) throw unauthenticated(`The bearer token was refused: ${error.message}`);
     throw error;
   }
-  const [known] = await em.getConnection().execute(`select 1 from person where id = ?`, [claims.personId]);
-  if (!known) throw unauthenticated('The bearer token was refused: it names no known person.');
+  // Cached per person like scopes (auth/viewer.ts): the signature and expiry are still checked every time.
+  if (!knownRecently(claims.personId)) {
+    const [known] = await em.getConnection().execute(`select 1 from person where id = ?`, [claims.personId]);
+    if (!known) throw unauthenticated('The bearer token was refused: it names no known person.');
+    rememberKnown(claims.personId);
+  }
   return { viewer: Viewer.person(em, claims.personId), expiresAt: claims.expiresAt };
 }

@@ -145,8 +145,28 @@ let accessEpoch = 0;
 export const bumpAccessEpoch = (): void => {
   accessEpoch += 1;
   liveScopes.clear();
+  knownPeople.clear();
 };
 export const SCOPE_MAX_AGE_MS = 30_000;
+
+/**
+ * People a bearer token was last seen to name, with the access epoch and time of that check: a token's
+ * subject is looked up once per person until access may have changed (the same epoch and age as
+ * scopes), not once per request, so a warmed request spends its statements on data only. Bounded:
+ * past KNOWN_PEOPLE_MAX entries the cache starts again.
+ */
+const knownPeople = new Map<number, { epoch: number; at: number }>();
+const KNOWN_PEOPLE_MAX = 10_000;
+
+export function knownRecently(personId: number): boolean {
+  const seen = knownPeople.get(personId);
+  return !!seen && seen.epoch === accessEpoch && Date.now() - seen.at <= SCOPE_MAX_AGE_MS;
+}
+
+export function rememberKnown(personId: number): void {
+  if (knownPeople.size >= KNOWN_PEOPLE_MAX) knownPeople.clear();
+  knownPeople.set(personId, { epoch: accessEpoch, at: Date.now() });
+}
 /** The alert feed's channel already reaches every instance; 'access' on it means "re-read scopes". */
 export const ACCESS_CHANNEL = 'trellis_alert_events';
 export const ACCESS_CHANGED = 'access';

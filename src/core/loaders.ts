@@ -30,6 +30,17 @@ export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>): Da
   );
 }
 
+/**
+ * More columns for a childPages statement, computed per child row (aliased by `columns`' argument),
+ * and what to do with the rows before they are mapped: how a list prefetches what is asked below it
+ * (core/prefetch.ts). `key` tells statements with different columns apart.
+ */
+export interface ExtraColumns {
+  key: string;
+  columns(alias: string): Promise<{ sql: string; params: unknown[] }>;
+  after(rows: Record<string, unknown>[]): Promise<void>;
+}
+
 /** How to page the children of many parents in one statement (a window per parent). */
 export interface ChildList {
   /** Name of the list, carried in its cursors so a cursor of one list is refused by another. */
@@ -60,8 +71,9 @@ export function childPages<T extends object>(
   entity: EntityClass<T>,
   spec: ChildList,
   page: Page<number>,
+  extra?: ExtraColumns,
 ): DataLoader<number, ChildPage<T>> {
-  const key = `${spec.list}:${JSON.stringify(spec.params ?? [])}:${page.size}:${page.after ?? 0}`;
+  const key = `${spec.list}:${JSON.stringify(spec.params ?? [])}:${page.size}:${page.after ?? 0}${extra ? `:${extra.key}` : ''}`;
   return ctx.loaders.get(
     key,
     () =>
@@ -74,7 +86,8 @@ export function childPages<T extends object>(
           .map((condition) => ` and (${condition})`)
           .join('');
         const whereParams = [...(spec.params ?? []), ...(visible?.params ?? [])];
-        const sql = `select * from (
+        const more = extra ? await extra.columns('paged') : undefined;
+        const sql = `select paged.*${more ? `, ${more.sql}` : ''} from (
           select t.*, row_number() over w as "_position", count(*) over (partition by t."${spec.parentColumn}") as "_total"
           from "${spec.table}" t
           where t."${spec.parentColumn}" in (?)${where}
@@ -82,7 +95,8 @@ export function childPages<T extends object>(
         ) paged where "_position" > ? and "_position" <= ?`;
         const rows: Record<string, unknown>[] = await ctx.em
           .getConnection()
-          .execute(sql, [[...parentIds], ...whereParams, offset, offset + page.size + 1]);
+          .execute(sql, [...(more?.params ?? []), [...parentIds], ...whereParams, offset, offset + page.size + 1]);
+        if (extra) await extra.after(rows);
         const pages = new Map<number, ChildPage<T>>();
         const map = rowMapper(ctx.em, entity);
         for (const row of rows) {

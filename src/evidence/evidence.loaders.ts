@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { listsByParent, selectByParent } from '../core/loaders';
 import type { Context } from '../core/context';
+import { registerPrefetch, sql } from '../core/prefetch';
 import { rowMapper } from '../core/rows';
 import { OutcomeMetric } from './evidence.enums';
 import { Inspection, InspectionJudgement } from './inspection.entity';
@@ -74,3 +75,15 @@ export function measuresLoader(ctx: Context, filter: MeasureFilter): DataLoader<
     );
   });
 }
+
+// School.latestInspection in the statement of the list above the school (core/prefetch.ts).
+registerPrefetch('School', 'latestInspection', {
+  prepare: () => null,
+  sql: async (_ctx, _prepared, parent, b) => {
+    const i = b.alias('i');
+    return sql`(select to_jsonb(${i}) from inspection ${i} where ${i}.school_id = ${parent}.id order by ${i}.inspected_on desc, ${i}.id desc limit 1)`;
+  },
+  prime: async (ctx, _prepared, school, json) => {
+    latestInspectionLoader(ctx).prime(school.id, json ? rowMapper(ctx.em, Inspection)(json) : null);
+  },
+});

@@ -1,6 +1,9 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { visibleRows } from '../auth/policy';
 import { listsByParent, selectByParent } from '../core/loaders';
+import { registerPrefetch, sql } from '../core/prefetch';
+import { rowMapper } from '../core/rows';
 import type { Context } from '../core/context';
 import { School } from '../schools/school.entity';
 import { OutcomeMetric } from './evidence.enums';
@@ -26,6 +29,25 @@ export function latestMeasuresLoader(ctx: Context, metrics?: OutcomeMetric[] | n
     );
   });
 }
+
+// The same rows in the statement of the list above the school (core/prefetch.ts).
+registerPrefetch<OutcomeMetric[] | undefined>('School', 'latestMeasures', {
+  prepare: (args) => (args.metric ? [...(args.metric as OutcomeMetric[])] : undefined),
+  sql: async (_ctx, metrics, parent, b) => {
+    const wanted = metrics ? [...new Set(metrics)].sort() : undefined;
+    if (wanted?.length === 0) return sql`'[]'::jsonb`;
+    const m = b.alias('m');
+    const x = b.alias('x');
+    const filter = wanted ? { sql: ` and ${m}.metric = any(?::text[])`, params: [`{${wanted.join(',')}}`] } : '';
+    return sql`coalesce((select jsonb_agg(to_jsonb(${x}) order by ${x}.metric) from (
+      select distinct on (${m}.metric) ${m}.id, ${m}.school_id, ${m}.metric, ${m}.academic_year, ${m}.value, ${m}.source, ${m}.recorded_at
+      from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::jsonb)`;
+  },
+  prime: async (ctx, metrics, school, json) => {
+    const map = rowMapper(ctx.em, OutcomeMeasure);
+    latestMeasuresLoader(ctx, metrics).prime(school.id, await visibleRows(ctx.viewer, (json as Record<string, unknown>[]).map(map)));
+  },
+});
 
 @Resolver(() => School)
 export class SchoolLatestMeasuresResolver {

@@ -5,6 +5,9 @@ import { byId, childConnection, childPages, ChildList, listsByParent, selectByPa
 import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
+import { rowMapper } from '../core/rows';
+import { registerPrefetch, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
+import { visibleRows } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group, Membership } from '../groups/group.entity';
 import { GroupKind, GroupStatus } from '../groups/group.enums';
@@ -54,6 +57,14 @@ function governorsList(includeFormer: boolean): ChildList {
     orderBy: `(t.role like 'chair%') desc, t.term_started_on, t.id`,
   };
 }
+
+// Prefetched with the list above the body or the seat (core/prefetch.ts), under the same row rules.
+registerPrefetch('GoverningBody', 'governors', pagePrefetcher(Governorship, 'Governorship', (args) => governorsList(!!args.includeFormer)));
+registerPrefetch(
+  'Governorship',
+  'person',
+  relationPrefetcher(Person, 'person', 'person_id', (seat) => seat.person?.id, 'Person'),
+);
 
 const TRUST_KINDS = [GroupKind.MULTI_ACADEMY_TRUST, GroupKind.SINGLE_ACADEMY_TRUST, GroupKind.UMBRELLA_TRUST];
 
@@ -126,6 +137,30 @@ export function governingBodiesOf(ctx: Context) {
     ),
   );
 }
+
+// The same bodies, same order, through the same row rule, in the statement of the list above the school.
+registerPrefetch('School', 'governingBodies', {
+  childType: 'GoverningBody',
+  prepare: () => null,
+  sql: async (_ctx, _prepared, parent, b, nested) => {
+    const x = b.alias('x');
+    const n = nested ? await nested(x) : sql`'[]'::jsonb`;
+    return sql`coalesce((select jsonb_agg(jsonb_build_object('r', to_jsonb(${x}), 'n', ${n})
+        order by case ${x}.kind when 'trust_board' then 0 when 'federation' then 1 when 'local_committee' then 2 else 3 end, ${x}.id) from (
+      select gb.* from governing_body gb where gb.school_id = ${parent}.id
+      union all
+      select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
+       where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')) ${x}), '[]'::jsonb)`;
+  },
+  prime: async (ctx, _prepared, school, json, nested) => {
+    const map = rowMapper(ctx.em, GoverningBody);
+    const items = json as { r: Record<string, unknown>; n?: any[] }[];
+    const rows = items.map((item) => map(item.r));
+    const visible = await visibleRows(ctx.viewer, rows);
+    governingBodiesOf(ctx).prime(school.id, visible);
+    if (nested) await Promise.all(rows.map((row, i) => (visible.includes(row) ? nested(row as never, items[i].n) : undefined)));
+  },
+});
 
 @Resolver(() => School)
 @Authorized(Access.GOVERNANCE)

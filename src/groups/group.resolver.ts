@@ -1,5 +1,7 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { byId, childConnection, childPages, ChildList, ExtraColumns, listsByParent, selectByParent } from '../core/loaders';
+import { nestedSql, objectSql, planBelow, primeById, primeNested, SqlBuilder } from '../core/prefetch';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
@@ -58,6 +60,29 @@ function membersList(includeFormer: boolean): ChildList {
   };
 }
 
+/**
+ * The member schools in the members statement itself, with whatever can be prefetched below them
+ * (core/prefetch.ts): each school's bodies, staff, inspection, measures and alerts come in the same
+ * statement and are primed into the loaders the School resolvers read.
+ */
+function memberSchools(ctx: Context, info: GraphQLResolveInfo): ExtraColumns | undefined {
+  const plan = planBelow(info, 'School', true);
+  if (!plan) return undefined;
+  return {
+    key: plan.signature,
+    columns: async (alias) => {
+      const builder = new SqlBuilder();
+      const school = await objectSql('school', `${alias}.school_id`, builder, (child) => nestedSql(ctx, plan, child, builder));
+      return { sql: `${school.sql} as _school`, params: school.params };
+    },
+    after: async (rows) => {
+      await Promise.all(
+        rows.map((row) => primeById(ctx, School, Number(row.school_id), row._school as never, (school, n) => primeNested(ctx, plan, school, n))),
+      );
+    },
+  };
+}
+
 @Resolver(() => Group)
 export class GroupResolver {
   @Query(() => Group, { nullable: true, description: 'A group by global ID; null when there is none.' })
@@ -90,10 +115,11 @@ export class GroupResolver {
     @Ctx() ctx: Context,
     @Args() pageArgs: PageArgs,
     @Arg('includeFormer', { defaultValue: false, description: 'Include schools that have left (history).' }) includeFormer: boolean,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const spec = membersList(includeFormer);
     const page = readPage(spec.list, pageArgs, isPosition);
-    const result = await childPages(ctx, Membership, spec, page).load(group.id);
+    const result = await childPages(ctx, Membership, spec, page, memberSchools(ctx, info)).load(group.id);
     const schools = byId(ctx, School);
     return childConnection(spec, page, result, async (membership, cursor) => ({
       node: (await schools.load(membership.school.id)) as School,

@@ -5,6 +5,7 @@ import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
+import { pagePrefetcher, registerPrefetch, relationPrefetcher } from '../core/prefetch';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { GroupStatus } from '../groups/group.enums';
@@ -51,6 +52,10 @@ const staffList = (includeEnded: boolean): ChildList => ({
   // Leaders first, in the order a school lists them.
   orderBy: `array_position(array['executive_head','ceo','headteacher','head_of_school','deputy_head']::text[], t.role::text) nulls last, t.started_on, t.id`,
 });
+
+// Prefetched with the list above the school or the post (core/prefetch.ts), under the same row rules.
+registerPrefetch('School', 'staff', pagePrefetcher(Post, 'Post', (args) => staffList(!!args.includeEnded)));
+registerPrefetch('Post', 'person', relationPrefetcher(Person, 'person', 'person_id', (post) => post.person?.id, 'Person'));
 
 /** Each person's current posts, keyed by person: what marks shared staff. */
 function currentPostsOf(ctx: Context) {

@@ -1,0 +1,332 @@
+import type { EntityClass } from '@mikro-orm/core';
+import {
+  FieldNode,
+  getArgumentValues,
+  GraphQLObjectType,
+  GraphQLResolveInfo,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  SelectionSetNode,
+} from 'graphql';
+import { rowFilter, visibleRows } from '../auth/policy';
+import type { Context } from './context';
+import { byId, ChildList, ChildPage, childPages } from './loaders';
+import { isPosition, Page, PageArgs, readPage } from './pagination';
+import { rowMapper } from './rows';
+
+/**
+ * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
+ * resolver that knows its children (Group.members) looks at the selection under it, and for every
+ * field below that has a registered prefetcher it adds a correlated subquery returning JSON to its
+ * own statement, nested as deep as prefetchers reach (School.governingBodies -> governors -> person).
+ * The JSON is then decoded and *primed into the same DataLoaders* the field resolvers read
+ * (`loader.prime(key, value)`), so every resolver, guard and row rule runs as before and simply finds
+ * its value already loaded; a field no prefetcher knows loads as it always did.
+ *
+ * The rules stay the loaders' own: a prefetcher filters its SQL with `rowFilter` where its loader
+ * does (paged lists: hidden rows are not numbered or counted), and rows whose loader filters with
+ * `visibleRows` go through `visibleRows` before they are primed. test/prefetch.test.ts checks that
+ * answers with and without prefetch are the same for every role.
+ *
+ * Registered per field by the domain folder that owns the field (`registerPrefetch`), so this file
+ * has no list of fields.
+ */
+
+/** A piece of SQL with its `?` parameters, in order. */
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+export interface Prefetcher<A = any> {
+  /**
+   * Arguments as the resolver would get them, turned into what the SQL and the loader key need;
+   * throwing (e.g. a bad cursor) leaves the field to its resolver, which reports the error.
+   */
+  prepare(args: Record<string, unknown>): A;
+  /**
+   * One JSON value per parent row (`parent` is the SQL alias of the parent's row): its rows, each
+   * with `nested(alias)` as its `n` member so fields below are prefetched too.
+   */
+  sql(ctx: Context, prepared: A, parent: string, b: SqlBuilder, nested: NestedBuilder | undefined): Promise<Sql>;
+  /** Decodes the JSON of one parent and primes the field's loader with it (and nested fields). */
+  prime(ctx: Context, prepared: A, parent: Record<string, any>, json: any, nested: NestedPrimer | undefined): Promise<void>;
+  /** Name of the GraphQL type of the objects the field returns, when fields below them can be prefetched too. */
+  childType?: string;
+  /** Whether the field is a connection (its objects are under edges { node } or nodes). */
+  connection?: boolean;
+}
+
+/** Builds the `n` member of a child row: a JSON array of the nested fields' values, in plan order. */
+export type NestedBuilder = (alias: string) => Promise<Sql>;
+/** Primes the nested fields of one decoded child object from its `n` member. */
+export type NestedPrimer = (child: Record<string, any>, nested: any[] | undefined) => Promise<void>;
+
+const prefetchers = new Map<string, Prefetcher>();
+
+export function registerPrefetch<A>(typeName: string, fieldName: string, prefetcher: Prefetcher<A>): void {
+  prefetchers.set(`${typeName}.${fieldName}`, prefetcher as Prefetcher);
+}
+
+let enabled = process.env.TRELLIS_PREFETCH !== 'off';
+/** Turns look-ahead prefetch on or off for the process (tests compare answers both ways). */
+export function setPrefetch(on: boolean): void {
+  enabled = on;
+}
+
+export interface PlannedField {
+  key: string;
+  prefetcher: Prefetcher;
+  prepared: unknown;
+  child?: Plan;
+}
+
+export interface Plan {
+  fields: PlannedField[];
+  /** Identifies the plan in loader keys: one statement per distinct plan. */
+  signature: string;
+}
+
+/** Fresh SQL aliases for one statement, so nested subqueries never shadow the row they correlate with. */
+export class SqlBuilder {
+  private next = 0;
+  alias(prefix: string): string {
+    this.next += 1;
+    return `${prefix}_${this.next}`;
+  }
+}
+
+/** Joins SQL pieces with their parameters, in order. */
+export function sql(strings: TemplateStringsArray, ...pieces: (Sql | string)[]): Sql {
+  let text = strings[0];
+  const params: unknown[] = [];
+  pieces.forEach((piece, i) => {
+    if (typeof piece === 'string') text += piece;
+    else {
+      text += piece.sql;
+      params.push(...piece.params);
+    }
+    text += strings[i + 1];
+  });
+  return { sql: text, params };
+}
+
+/**
+ * The plan for the objects under a field: which of their fields can be prefetched, with what
+ * arguments, recursively. Undefined when prefetch is off or nothing below can be.
+ */
+export function planBelow(info: GraphQLResolveInfo, typeName: string, connection: boolean): Plan | undefined {
+  if (!enabled) return undefined;
+  const sets: SelectionSetNode[] = [];
+  for (const node of info.fieldNodes) if (node.selectionSet) sets.push(...(connection ? objectSets(info, node.selectionSet) : [node.selectionSet]));
+  return planFor(info, typeName, sets);
+}
+
+/** Selection sets of a connection's objects: under `edges { node }` and `nodes`. */
+function objectSets(info: GraphQLResolveInfo, set: SelectionSetNode): SelectionSetNode[] {
+  const found: SelectionSetNode[] = [];
+  for (const field of fieldsOf(info, set, undefined)) {
+    if (field.name.value === 'nodes' && field.selectionSet) found.push(field.selectionSet);
+    if (field.name.value === 'edges' && field.selectionSet)
+      for (const node of fieldsOf(info, field.selectionSet, undefined)) if (node.name.value === 'node' && node.selectionSet) found.push(node.selectionSet);
+  }
+  return found;
+}
+
+/** The fields of selection sets, through fragments whose type condition the object type meets. */
+function fieldsOf(info: GraphQLResolveInfo, set: SelectionSetNode, type: GraphQLObjectType | undefined, seen = new Set<string>()): FieldNode[] {
+  const fields: FieldNode[] = [];
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) fields.push(selection);
+    else {
+      const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? info.fragments[selection.name.value] : selection;
+      if (!fragment || (selection.kind === Kind.FRAGMENT_SPREAD && seen.has(selection.name.value))) continue;
+      const condition = fragment.typeCondition?.name.value;
+      if (condition && type && condition !== type.name) {
+        const conditionType = info.schema.getType(condition);
+        if (!isInterfaceType(conditionType) || !type.getInterfaces().some((i) => i.name === condition)) continue;
+      }
+      const next = selection.kind === Kind.FRAGMENT_SPREAD ? new Set([...seen, selection.name.value]) : seen;
+      fields.push(...fieldsOf(info, fragment.selectionSet, type, next));
+    }
+  }
+  return fields;
+}
+
+function planFor(info: GraphQLResolveInfo, typeName: string, sets: SelectionSetNode[]): Plan | undefined {
+  const type = info.schema.getType(typeName);
+  if (!isObjectType(type)) return undefined;
+  // Fields with the same response key are one field (GraphQL merges them, with the same arguments).
+  const byKey = new Map<string, FieldNode[]>();
+  for (const set of sets)
+    for (const field of fieldsOf(info, set, type)) {
+      const key = field.alias?.value ?? field.name.value;
+      byKey.set(key, [...(byKey.get(key) ?? []), field]);
+    }
+  const fields: PlannedField[] = [];
+  for (const [key, nodes] of byKey) {
+    const prefetcher = prefetchers.get(`${typeName}.${nodes[0].name.value}`);
+    const definition = type.getFields()[nodes[0].name.value];
+    if (!prefetcher || !definition) continue;
+    let prepared: unknown;
+    try {
+      prepared = prefetcher.prepare(getArgumentValues(definition, nodes[0], info.variableValues));
+    } catch {
+      continue; // the resolver reports the bad argument
+    }
+    let child: Plan | undefined;
+    if (prefetcher.childType) {
+      const childSets: SelectionSetNode[] = [];
+      for (const node of nodes) if (node.selectionSet) childSets.push(...(prefetcher.connection ? objectSets(info, node.selectionSet) : [node.selectionSet]));
+      child = planFor(info, prefetcher.childType, childSets);
+    }
+    fields.push({ key, prefetcher, prepared, child });
+  }
+  if (fields.length === 0) return undefined;
+  const signature = `${typeName}{${fields.map((f) => `${f.key}:${JSON.stringify(f.prepared)}${f.child ? f.child.signature : ''}`).join(',')}}`;
+  return { fields, signature };
+}
+
+/** The `n` member for rows aliased `alias`: a JSON array of every planned field's value. */
+export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlBuilder): Promise<Sql> {
+  const parts: Sql[] = [];
+  for (const field of plan.fields) {
+    parts.push(await field.prefetcher.sql(ctx, field.prepared, alias, b, field.child && ((childAlias) => nestedSql(ctx, field.child!, childAlias, b))));
+  }
+  return { sql: `jsonb_build_array(${parts.map((p) => p.sql).join(', ')})`, params: parts.flatMap((p) => p.params) };
+}
+
+/** Primes every planned field of one parent object from its decoded `n` array. */
+export async function primeNested(ctx: Context, plan: Plan, parent: Record<string, any>, nested: any[] | undefined): Promise<void> {
+  if (!nested) return;
+  await Promise.all(
+    plan.fields.map((field, i) =>
+      field.prefetcher.prime(ctx, field.prepared, parent, nested[i], field.child && ((child, n) => primeNested(ctx, field.child!, child, n))),
+    ),
+  );
+}
+
+/**
+ * SQL for one object by key (`{r: row, n: nested}`), for relations such as Governorship.person:
+ * `from` is the table, `key` the SQL expression of its id.
+ */
+export async function objectSql(table: string, key: string, b: SqlBuilder, nested: NestedBuilder | undefined): Promise<Sql> {
+  const alias = b.alias('o');
+  const n = nested ? await nested(alias) : { sql: `'[]'::jsonb`, params: [] };
+  return sql`(select jsonb_build_object('r', to_jsonb(${alias}), 'n', ${n}) from "${table}" ${alias} where ${alias}.id = ${key})`;
+}
+
+/**
+ * Decodes one object (`{r, n}` or null) and primes `byId(entity)` with it as that loader would
+ * return it: undefined when the viewer may not read it. Returns the object primed.
+ */
+export async function primeById<T extends object>(
+  ctx: Context,
+  entity: EntityClass<T>,
+  id: number | undefined,
+  json: { r: Record<string, unknown>; n?: any[] } | null,
+  nested: NestedPrimer | undefined,
+): Promise<T | undefined> {
+  if (id === undefined) return undefined;
+  const row = json ? rowMapper(ctx.em, entity)(json.r) : undefined;
+  const [visible] = row ? await visibleRows(ctx.viewer, [row]) : [];
+  byId(ctx, entity as EntityClass<T & { id: number }>).prime(id, visible as (T & { id: number }) | undefined);
+  if (visible && nested) await nested(visible as Record<string, any>, json?.n);
+  return visible;
+}
+
+/**
+ * SQL for a page of children per parent, as `childPages` reads it: `{total, rows: [{r, n}]}`, rows
+ * numbered from 1 in `orderBy` among those `where` keeps (which must include the viewer's row rule).
+ */
+export function pageSql(
+  table: string,
+  parentColumn: string,
+  parentKey: string,
+  where: Sql,
+  orderBy: string,
+  offset: number,
+  size: number,
+  b: SqlBuilder,
+  n: NestedBuilder | undefined,
+): Promise<Sql> {
+  const x = b.alias('x');
+  return (n ? n(x) : Promise.resolve({ sql: `'[]'::jsonb`, params: [] })).then(
+    (nested) =>
+      sql`jsonb_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
+        'rows', coalesce((select jsonb_agg(jsonb_build_object('r', to_jsonb(${x}), 'n', ${nested}) order by ${x}._position) from (
+          select t.*, row_number() over (order by ${orderBy}) as _position from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
+        ) ${x} where ${x}._position > ${String(offset)} and ${x}._position <= ${String(offset + size + 1)}), '[]'::jsonb))`,
+  );
+}
+
+/** ` and (a) and (b)` for the conditions given, skipping undefined ones. */
+export function andWhere(...conditions: (Sql | string | undefined)[]): Sql {
+  const parts = conditions.filter((c): c is Sql | string => !!c).map((c) => (typeof c === 'string' ? { sql: c, params: [] } : c));
+  return { sql: parts.map((p) => ` and (${p.sql})`).join(''), params: parts.flatMap((p) => p.params) };
+}
+
+/** Decodes a page from pageSql into what `childPages` returns for one parent, priming nested fields of its rows. */
+export async function decodePage<T extends object>(
+  ctx: Context,
+  entity: EntityClass<T>,
+  json: { total: number; rows: { r: Record<string, unknown>; n?: any[] }[] },
+  nested: NestedPrimer | undefined,
+): Promise<ChildPage<T>> {
+  const map = rowMapper(ctx.em, entity);
+  const page: ChildPage<T> = { rows: [], positions: [], total: Number(json.total) };
+  for (const item of json.rows) {
+    page.rows.push(map(item.r));
+    page.positions.push(Number(item.r._position));
+  }
+  if (nested) await Promise.all(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i].n)));
+  return page;
+}
+
+/**
+ * The prefetcher of a paged child list read by `childPages` (School.staff, GoverningBody.governors,
+ * School.alerts): the same list spec, page, order and row rule (`rowFilter`), as one JSON value per parent.
+ */
+export function pagePrefetcher<T extends object>(
+  entity: EntityClass<T>,
+  childType: string,
+  listOf: (args: Record<string, any>) => ChildList,
+): Prefetcher<{ spec: ChildList; page: Page<number> }> {
+  return {
+    childType,
+    connection: true,
+    prepare: (args) => {
+      const spec = listOf(args);
+      return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition) };
+    },
+    sql: async (ctx, { spec, page }, parent, b, nested) => {
+      const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, await rowFilter(ctx.viewer, spec.table));
+      return pageSql(spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested);
+    },
+    prime: async (ctx, { spec, page }, parent, json, nested) => {
+      childPages(ctx, entity, spec, page).prime(parent.id, await decodePage(ctx, entity, json, nested));
+    },
+  };
+}
+
+/**
+ * The prefetcher of a many-to-one relation read by `byId` (Governorship.person, Post.person,
+ * Alert.rule): the row by the parent's foreign key `column`, through `visibleRows` as byId does.
+ */
+export function relationPrefetcher<T extends object>(
+  entity: EntityClass<T>,
+  table: string,
+  column: string,
+  idOf: (parent: Record<string, any>) => number | undefined,
+  childType?: string,
+): Prefetcher<null> {
+  return {
+    childType,
+    prepare: () => null,
+    sql: (_ctx, _prepared, parent, b, nested) => objectSql(table, `${parent}.${column}`, b, nested),
+    prime: async (ctx, _prepared, parent, json, nested) => {
+      await primeById(ctx, entity, idOf(parent), json, nested);
+    },
+  };
+}
