@@ -219,7 +219,12 @@ describe('the England-size seed', () => {
 
   it('refuses a database that already has schools, and replaces it only when asked', async () => {
     await expect(seedEngland(app.orm, { scale: 0.01, today: TODAY })).rejects.toBeInstanceOf(SeedRefused);
+    const systemRules = `select id, system_key, parameters from trigger_rule where group_id is null order by id`;
+    const rulesBefore = await app.sql(systemRules);
+    expect(rulesBefore.length).toBeGreaterThan(5);
     const result = await seedEngland(app.orm, { scale: 0.01, replace: true, today: TODAY });
+    // The cascade from groups reaches trigger_rule; the system defaults survive it, with their ids.
+    expect(await app.sql(systemRules)).toEqual(rulesBefore);
     const [{ count }] = await app.sql<{ count: string }>('select count(*) from school');
     expect(Number(count)).toBe(result.counts.school);
     expect(Math.abs(result.counts.school - 240)).toBeLessThanOrEqual(4);

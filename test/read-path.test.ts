@@ -176,7 +176,21 @@ describe("the viewer's scope", () => {
     const id = toGlobalId('School', trust.school);
     const first = await app.countStatements(async () => expect((await app.gqlAs<any>(as, query, { id })).data!.node.staff.totalCount).toBeGreaterThan(0));
     const again = await app.countStatements(async () => expect((await app.gqlAs<any>(as, query, { id })).data!.node.staff.totalCount).toBeGreaterThan(0));
-    expect(first - again).toBe(1);
+    // The first request checks the token's subject and reads the short admin statement; the next does neither.
+    expect(first - again).toBe(2);
+  });
+
+  it("checks a token's subject once per person until access changes, and still refuses a token naming nobody", async () => {
+    const query = `{ schools(first: 1) { totalCount } }`;
+    const [person] = await app.sql<{ id: number }>(`insert into person (full_name) values ('Token Subject') returning id`);
+    const as = `Bearer ${await tokenFor(person.id)}`;
+    const statements: string[][] = [];
+    for (let i = 0; i < 2; i++) statements.push(await app.statements(async () => expect((await app.gqlAs<any>(as, query)).errors).toBeUndefined()));
+    const subjectChecks = (list: string[]) => list.filter((sql) => /select 1 from person where id/.test(sql)).length;
+    expect(subjectChecks(statements[0])).toBe(1);
+    expect(subjectChecks(statements[1])).toBe(0);
+    const nobody = await app.gqlAs<any>(`Bearer ${await tokenFor(987_654_321)}`, query);
+    expect(nobody.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
 

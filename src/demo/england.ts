@@ -692,7 +692,7 @@ export interface SeedResult {
  * Seeds an England-size data set for benchmarks in one transaction, with set-based inserts
  * (`insert ... select from unnest(...)`). Refuses a database that already has schools unless
  * `replace` is set; then it truncates every table of the data set first (and, by cascade, what
- * refers to them: evidence, alerts).
+ * refers to them: evidence, alerts, groups' own trigger rules), keeping the system trigger rules.
  */
 export async function seedEngland(orm: MikroORM, options: EnglandOptions = {}): Promise<SeedResult> {
   const started = performance.now();
@@ -704,7 +704,12 @@ export async function seedEngland(orm: MikroORM, options: EnglandOptions = {}): 
     if (rows[0].any) {
       if (!options.replace)
         throw new SeedRefused('The database already has schools: seed England only into an empty database, or pass --replace.');
+      // The cascade reaches trigger_rule (a group's own rules reference the group) and would take the
+      // system defaults with it, leaving nothing to raise alerts: keep those and put them back, same ids.
+      await client.query(`create temporary table kept_system_rules on commit drop as select * from trigger_rule where group_id is null`);
       await client.query(`truncate ${DATASET_TABLES.map((table) => `"${table}"`).join(', ')} restart identity cascade`);
+      await client.query(`insert into trigger_rule select * from kept_system_rules`);
+      await client.query(`select setval(pg_get_serial_sequence('trigger_rule', 'id'), greatest(1, (select coalesce(max(id), 0) from trigger_rule)))`);
     }
     return writeDataset(client, data);
   });
