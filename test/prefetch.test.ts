@@ -17,13 +17,14 @@ import { startTestApp, TestApp, tokenFor } from './helpers';
 /** Every prefetched field, nested as deep as prefetch reaches, with the fields that show hidden rows (totals, people's contacts). */
 const everything = (contacts: boolean) => `query Everything($groups: [ID!]!, $after: String) {
   nodes(ids: $groups) { ... on Group { name
-    members(first: 10) { totalCount pageInfo { hasNextPage endCursor } edges { cursor role joinedOn node { id urn name
+    members(first: 10) { totalCount pageInfo { hasNextPage endCursor } edges { cursor role joinedOn node { id urn name phase establishmentType status nation region constituency urbanRural latitude longitude pupilsOnRoll percentFsm openedOn closedOn
       governingBodies { id name kind governors(first: 10) { totalCount pageInfo { hasNextPage endCursor }
-        edges { cursor node { id role termStartedOn termEndsOn person { id fullName ${contacts ? 'email phone' : ''} } } } } }
-      staff(first: 10) { totalCount edges { cursor node { id role fte startedOn person { id fullName ${contacts ? 'email' : ''} } } } }
-      latestInspection { id inspectedOn overallEffectiveness categoryOfConcern }
-      latestMeasures { id metric academicYear value recordedAt }
-      alerts(first: 10) { totalCount edges { cursor node { id severity status raisedAt rule { id name } } } }
+        edges { cursor node { id role appointingBody termStartedOn termEndsOn endedOn person { id fullName ${contacts ? 'email phone' : ''} } } } } }
+      staff(first: 10) { totalCount edges { cursor node { id role fte startedOn endedOn person { id fullName ${contacts ? 'email' : ''} } } } }
+      latestInspection { id inspectorate inspectedOn publishedOn overallEffectiveness categoryOfConcern source }
+      latestMeasures { id metric academicYear value source recordedAt }
+      alerts(first: 10) { totalCount edges { cursor node { id severity status raisedAt acknowledgedAt acknowledgedBy resolvedAt resolvedBy note evidence
+        rule { id name kind severity system enabled description createdAt createdBy updatedAt updatedBy } } } }
       open: alerts(first: 1, status: [OPEN]) { totalCount pageInfo { hasNextPage } edges { node { id } } }
     } } }
     later: members(first: 1, after: $after) { totalCount edges { node { urn ...Bodies ... on Node { id } } } }
@@ -79,7 +80,7 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
         (${S.T2}, '${metric.metric}', '2023/24', 70, 'test');
       insert into alert (rule_id, school_id, severity, evidence, status, raised_at) values
         (${rules[0].id}, ${S.A}, 'watch', '{}', 'open', now() - interval '2 days'),
-        (${rules[1].id}, ${S.A}, 'intervention', '{}', 'acknowledged', now() - interval '1 day'),
+        (${rules[1].id}, ${S.A}, 'intervention', '{"metric": "x", "value": 1.5}', 'acknowledged', now() - interval '1 day'),
         (${rules[0].id}, ${S.T1}, 'peer_review', '{}', 'open', now()),
         (${rules[0].id}, ${S.F2}, 'watch', '{}', 'open', now()),
         (${rules[1].id}, ${S.X}, 'watch', '{}', 'open', now());
@@ -96,6 +97,7 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
       for (const query of [READABLE, EVERYTHING]) {
         const { loaders, prefetched } = await bothWays(app, as, query, variables);
         expect(prefetched, name).toEqual(loaders);
+        expect(loaders.data?.nodes, name).toHaveLength(3);
       }
     }
     const { loaders, statements } = await bothWays(app, callers.ceoT, EVERYTHING, variables);
