@@ -194,7 +194,7 @@ export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlB
   for (const field of plan.fields) {
     parts.push(await field.prefetcher.sql(ctx, field.prepared, alias, b, field.child && ((childAlias) => nestedSql(ctx, field.child!, childAlias, b))));
   }
-  return { sql: `jsonb_build_array(${parts.map((p) => p.sql).join(', ')})`, params: parts.flatMap((p) => p.params) };
+  return { sql: `json_build_array(${parts.map((p) => p.sql).join(', ')})`, params: parts.flatMap((p) => p.params) };
 }
 
 /** Primes every planned field of one parent object from its decoded `n` array. */
@@ -213,8 +213,8 @@ export async function primeNested(ctx: Context, plan: Plan, parent: Record<strin
  */
 export async function objectSql(table: string, key: string, b: SqlBuilder, nested: NestedBuilder | undefined): Promise<Sql> {
   const alias = b.alias('o');
-  const n = nested ? await nested(alias) : { sql: `'[]'::jsonb`, params: [] };
-  return sql`(select jsonb_build_object('r', to_jsonb(${alias}), 'n', ${n}) from "${table}" ${alias} where ${alias}.id = ${key})`;
+  const n = nested ? await nested(alias) : { sql: `'[]'::json`, params: [] };
+  return sql`(select json_build_object('r', to_json(${alias}), 'n', ${n}) from "${table}" ${alias} where ${alias}.id = ${key})`;
 }
 
 /**
@@ -252,12 +252,12 @@ export function pageSql(
   n: NestedBuilder | undefined,
 ): Promise<Sql> {
   const x = b.alias('x');
-  return (n ? n(x) : Promise.resolve({ sql: `'[]'::jsonb`, params: [] })).then(
+  return (n ? n(x) : Promise.resolve({ sql: `'[]'::json`, params: [] })).then(
     (nested) =>
-      sql`jsonb_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
-        'rows', coalesce((select jsonb_agg(jsonb_build_object('r', to_jsonb(${x}), 'n', ${nested}) order by ${x}._position) from (
+      sql`json_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
+        'rows', coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${nested}) order by ${x}._position) from (
           select t.*, row_number() over (order by ${orderBy}) as _position from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
-        ) ${x} where ${x}._position > ${String(offset)} and ${x}._position <= ${String(offset + size + 1)}), '[]'::jsonb))`,
+        ) ${x} where ${x}._position > ${String(offset)} and ${x}._position <= ${String(offset + size + 1)}), '[]'::json))`,
   );
 }
 

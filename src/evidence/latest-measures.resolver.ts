@@ -35,13 +35,13 @@ registerPrefetch<OutcomeMetric[] | undefined>('School', 'latestMeasures', {
   prepare: (args) => (args.metric ? [...(args.metric as OutcomeMetric[])] : undefined),
   sql: async (_ctx, metrics, parent, b) => {
     const wanted = metrics ? [...new Set(metrics)].sort() : undefined;
-    if (wanted?.length === 0) return sql`'[]'::jsonb`;
+    if (wanted?.length === 0) return sql`'[]'::json`;
     const m = b.alias('m');
     const x = b.alias('x');
     const filter = wanted ? { sql: ` and ${m}.metric = any(?::text[])`, params: [`{${wanted.join(',')}}`] } : '';
-    return sql`coalesce((select jsonb_agg(to_jsonb(${x}) order by ${x}.metric) from (
+    return sql`coalesce((select json_agg(to_json(${x}) order by ${x}.metric) from (
       select distinct on (${m}.metric) ${m}.id, ${m}.school_id, ${m}.metric, ${m}.academic_year, ${m}.value, ${m}.source, ${m}.recorded_at
-      from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::jsonb)`;
+      from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::json)`;
   },
   prime: async (ctx, metrics, school, json) => {
     const map = rowMapper(ctx.em, OutcomeMeasure);

@@ -144,13 +144,13 @@ registerPrefetch('School', 'governingBodies', {
   prepare: () => null,
   sql: async (_ctx, _prepared, parent, b, nested) => {
     const x = b.alias('x');
-    const n = nested ? await nested(x) : sql`'[]'::jsonb`;
-    return sql`coalesce((select jsonb_agg(jsonb_build_object('r', to_jsonb(${x}), 'n', ${n})
+    const n = nested ? await nested(x) : sql`'[]'::json`;
+    return sql`coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${n})
         order by case ${x}.kind when 'trust_board' then 0 when 'federation' then 1 when 'local_committee' then 2 else 3 end, ${x}.id) from (
       select gb.* from governing_body gb where gb.school_id = ${parent}.id
       union all
       select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
-       where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')) ${x}), '[]'::jsonb)`;
+       where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')) ${x}), '[]'::json)`;
   },
   prime: async (ctx, _prepared, school, json, nested) => {
     const map = rowMapper(ctx.em, GoverningBody);
