@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { mapRows } from '../core/rows';
 import { Group } from './group.entity';
 import { GroupKind } from './group.enums';
 import { GroupFilter } from './group.inputs';
@@ -45,7 +46,8 @@ export async function findGroups(
   const rows: Record<string, unknown>[] = await em
     .getConnection()
     .execute(`select g.* from school_group g ${where} order by g.name, g.id limit ?`, [...params, limit]);
-  return rows.map((row) => em.map(Group, row));
+  // Plain rows (core/rows.ts), as the loaders read: a list for reading, never flushed.
+  return mapRows(em, Group, rows);
 }
 
 export async function countGroups(em: EntityManager, kind: GroupKind[] | undefined, filter: GroupFilter | undefined): Promise<number> {
