@@ -130,7 +130,9 @@ export async function childConnection<T extends object, TEdge extends { cursor: 
   toEdge: (row: T, cursor: string) => TEdge | Promise<TEdge>,
 ) {
   const visible = result.rows.slice(0, page.size);
-  const edges = await Promise.all(visible.map((row, i) => toEdge(row, encodeCursor(spec.list, result.positions[i]))));
+  const made = visible.map((row, i) => toEdge(row, encodeCursor(spec.list, result.positions[i])));
+  // Most edges are built at once: a promise per edge only when some edge has to wait.
+  const edges = made.some((edge) => edge instanceof Promise) ? await Promise.all(made) : (made as TEdge[]);
   return {
     edges,
     pageInfo: {

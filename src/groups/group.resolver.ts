@@ -120,9 +120,13 @@ export class GroupResolver {
     const spec = membersList(includeFormer);
     const page = readPage(spec.list, pageArgs, isPosition);
     const result = await childPages(ctx, Membership, spec, page, memberSchools(ctx, info)).load(group.id);
-    const schools = byId(ctx, School);
-    return childConnection(spec, page, result, async (membership, cursor) => ({
-      node: (await schools.load(membership.school.id)) as School,
+    // The page's schools in one call (primed already when prefetched), so each edge is built at once.
+    const loaded = await byId(ctx, School).loadMany(result.rows.slice(0, page.size).map((membership) => membership.school.id));
+    const failed = loaded.find((school) => school instanceof Error);
+    if (failed) throw failed;
+    const schools = new Map((loaded as (School | undefined)[]).filter((school) => school).map((school) => [school!.id, school!]));
+    return childConnection(spec, page, result, (membership, cursor) => ({
+      node: schools.get(membership.school.id) as School,
       role: membership.role,
       joinedOn: membership.joinedOn,
       leftOn: membership.leftOn,
