@@ -175,6 +175,8 @@ interface LiveScope {
   epoch: number;
   at: number;
   scope: Promise<Scope>;
+  /** The scope once read, for checks that need not wait (Viewer.scopeNow). */
+  value?: Scope;
   /** The people this scope lets them read (Viewer.people), read on first use and dropped with the scope. */
   people?: Promise<Set<number>>;
 }
@@ -241,7 +243,8 @@ export class Viewer {
     const id = this.personId!;
     let live = liveScopes.get(id);
     if (!live || live.epoch !== accessEpoch || Date.now() - live.at > SCOPE_MAX_AGE_MS) {
-      live = { epoch: accessEpoch, at: Date.now(), scope: this.loadScope(em) };
+      const fresh: LiveScope = (live = { epoch: accessEpoch, at: Date.now(), scope: this.loadScope(em) });
+      fresh.scope.then((scope) => (fresh.value = scope)).catch(() => undefined);
       liveScopes.set(id, live);
       // A failed read must not stick: the next event tries again.
       live.scope.catch(() => liveScopes.delete(id));
@@ -251,6 +254,22 @@ export class Viewer {
       this.peoplePromise = undefined;
     }
     return live.scope;
+  }
+
+  /**
+   * The scope `scope()` would give, when it is already read and needs no waiting; undefined otherwise
+   * (not a person, not read yet, or due to be read again). Lets a guard decide without a promise
+   * (auth-checker.ts); whatever it cannot decide at once goes the asynchronous way.
+   */
+  scopeNow(): Scope | undefined {
+    if (this.kind !== 'person') return undefined;
+    const live = liveScopes.get(this.personId!);
+    if (!live?.value || live.epoch !== accessEpoch || Date.now() - live.at > SCOPE_MAX_AGE_MS) return undefined;
+    if (this.scopePromise !== live.scope) {
+      this.scopePromise = live.scope;
+      this.peoplePromise = undefined;
+    }
+    return live.value;
   }
 
   async isAdmin(): Promise<boolean> {
