@@ -209,7 +209,7 @@ export async function primeNested(ctx: Context, plan: Plan, parent: Record<strin
 
 /**
  * SQL for one object by key (`{r: row, n: nested}`), for relations such as Governorship.person:
- * `from` is the table, `key` the SQL expression of its id.
+ * `table` is its table, `key` the SQL expression of its id.
  */
 export async function objectSql(table: string, key: string, b: SqlBuilder, nested: NestedBuilder | undefined): Promise<Sql> {
   const alias = b.alias('o');
