@@ -299,7 +299,8 @@ export class StrategicObjectiveCriterionResolver {
         if (value != null && !(Number.isFinite(value) && value >= spec.min && value <= spec.max))
           fail(['input', field], `must be within ${input.metric}'s range, ${spec.min} to ${spec.max}; got ${value}.`);
       }
-      await em.execute(`update strategic_objective set metric = ?, baseline = ?, target = ?, target_on = ? where id = ?`, [
+      // The day it is set is where the trajectory from baseline to target starts (progress.ts).
+      await em.execute(`update strategic_objective set metric = ?, baseline = ?, target = ?, target_on = ?, criterion_set_on = current_date where id = ?`, [
         input.metric,
         input.baseline ?? null,
         input.target,
