@@ -129,7 +129,7 @@ export class MembershipLeaveRequest implements Node {
   status: LeaveRequestStatus = LeaveRequestStatus.PENDING;
 
   @Field(() => Date, { nullable: true, description: 'When it was refused, withdrawn or took effect.' })
-  @Property({ nullable: true })
+  @Property({ type: 'datetime', nullable: true })
   closedAt?: Date | null;
 
   @Property({ nullable: true })
