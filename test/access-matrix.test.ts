@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromGlobalId, toGlobalId } from '../src/core/node';
 import { collect, connected, sleep, wsClient } from './alert-fixtures';
-import { databaseChecksum, G, loadFixture, loadOracle, Oracle, P, S, SCOPES } from './access-fixture';
+import { BODY, databaseChecksum, G, loadFixture, loadOracle, Oracle, P, S, SCOPES } from './access-fixture';
 import { startTestApp, TEST_ADMIN_ID, TestApp, wsUrlOf } from './helpers';
 
 /**
@@ -391,6 +391,9 @@ const hasStanding = (_: string, o: Oracle) => o.schools.size > 0 || o.groups.siz
 let alertAtX = 0;
 let systemRule = 0;
 let objectiveOfZ = 0;
+/** Trust T's PEER_REVIEW rule (agreed triggers), and the latest request to leave (Tamar leaving T). */
+let ruleOfT = 0;
+let leaveRequest = 0;
 
 /**
  * The peer-review and intervention workflows (issue 11) arrived after this matrix: their refusals are
@@ -504,6 +507,31 @@ const MUTATIONS: Record<string, MutationCase> = {
     keysMay: true,
     allowed: (_, o) => o.groups.has(Z),
   },
+  // Partnership governance: only a member sitting on the body decides for it (Tamar's committee: lcGov; Trust T's board: the trustees).
+  membershipLeaveRequest: {
+    input: () => ({ membershipId: id('Membership', 53), requestingBodyId: id('GoverningBody', BODY.LC1), effectiveOn: '2099-08-31', reason: 'Matrix' }),
+    scope: 'write:groups',
+    keysMay: false,
+    allowed: (caller) => caller === 'lcGov',
+  },
+  membershipLeaveDecide: {
+    input: () => ({ requestId: id('MembershipLeaveRequest', leaveRequest), governingBodyId: id('GoverningBody', BODY.TB), decision: 'CONSENT' }),
+    scope: 'write:groups',
+    keysMay: false,
+    allowed: (caller) => caller === 'trustee' || caller === 'leavingTrustee',
+  },
+  membershipLeaveWithdraw: {
+    input: () => ({ requestId: id('MembershipLeaveRequest', leaveRequest), reason: 'Matrix' }),
+    scope: 'write:groups',
+    keysMay: false,
+    allowed: (caller) => caller === 'lcGov',
+  },
+  triggerRuleAgree: {
+    input: () => ({ ruleId: id('TriggerRule', ruleOfT), schoolId: id('School', S.T1), governingBodyId: id('GoverningBody', BODY.LC1) }),
+    scope: 'write:alerts',
+    keysMay: false,
+    allowed: (caller) => caller === 'lcGov',
+  },
   triggerRuleCreate: {
     input: () => ({ kind: 'INSPECTION_GRADE_AT_OR_BELOW', name: 'Everywhere', severity: 'INTERVENTION', parameters: { grade: 4 } }),
     scope: 'write:alerts',
@@ -529,6 +557,12 @@ describe('every mutation, as every caller who may not make it: refused, nothing 
     await loadRows();
     alertAtX = [...rows.values()].find((r) => r.school_id === S.X && 'rule_id' in r && 'evidence' in r)!.id;
     systemRule = (await app.sql<{ id: number }>(`select id from trigger_rule where group_id is null and system_key is null order by id limit 1`))[0].id;
+    ruleOfT = (
+      await app.sql<{ id: number }>(
+        `insert into trigger_rule (kind, name, severity, parameters, group_id, created_by, updated_by)
+         values ('inspection_decline', 'Trust T: decline calls for review', 'peer_review', '{"maxEvidenceAgeYears": 6}', ${G.T}, 'matrix', 'matrix') returning id`,
+      )
+    )[0].id;
   });
 
   it('has a case for every mutation in the schema', () => {
@@ -536,7 +570,16 @@ describe('every mutation, as every caller who may not make it: refused, nothing 
   });
 
   // Disabling before enabling and closing Cluster Z last, so the administrator's run of each is valid.
-  const last = ['performanceBandThresholdRemove', 'successCriterionSet', 'triggerRuleEnable', 'groupClose'];
+  // A request to leave exists before it is decided, and is withdrawn last.
+  const last = [
+    'performanceBandThresholdRemove',
+    'successCriterionSet',
+    'triggerRuleEnable',
+    'membershipLeaveRequest',
+    'membershipLeaveDecide',
+    'membershipLeaveWithdraw',
+    'groupClose',
+  ];
   const order = [...Object.keys(MUTATIONS).filter((m) => !last.includes(m)).sort(), ...last];
   it.each(order)('%s', async (name) => {
     const field = schema.getMutationType()!.getFields()[name];
@@ -546,6 +589,7 @@ describe('every mutation, as every caller who may not make it: refused, nothing 
     const spec = MUTATIONS[name];
     await loadRows(); // the administrator's earlier runs changed the graph
     objectiveOfZ = (await app.sql<{ id: number }>(`select id from strategic_objective where group_id = ${Z} order by id limit 1`))[0]?.id ?? 0;
+    leaveRequest = (await app.sql<{ id: number }>(`select id from membership_leave_request order by id desc limit 1`))[0]?.id ?? 0;
     const callers = CALLERS.filter((caller) => {
       if (caller === 'admin') return false;
       if (caller === 'anonymous') return true;
