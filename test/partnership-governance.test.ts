@@ -197,6 +197,28 @@ describe('partnership governance', () => {
       expect(current).toEqual([]);
     });
 
+    it('both parties consenting at the same moment agree the request exactly once, and the membership ends once', async () => {
+      await fresh();
+      const request = (await requestLeave('governorA', { effectiveOn: today() })).leaveRequest;
+      const [bySchool, byBoard] = await Promise.all([
+        decide('governorA', request.id, p.bodyA, 'CONSENT'),
+        decide('trustee', request.id, board.id, 'CONSENT'),
+      ]);
+      expect([...bySchool.userErrors, ...byBoard.userErrors]).toEqual([]);
+      expect([bySchool.leaveRequest.status, byBoard.leaveRequest.status].sort()).toEqual(['EFFECTIVE', 'PENDING']);
+      const [row] = await app.sql(`select status from membership_leave_request where id = $1`, [idOf(request.id)]);
+      expect(row.status).toBe('effective');
+      const ended = await app.sql(`select kind from alert_event where subject_id = $1 and kind = 'membership_ended_by_consent'`, [request.id]);
+      expect(ended).toHaveLength(1);
+      // Two requests at once for the same membership: one is written, the other told why.
+      const again = await membershipOf(p.schools.b, p.trustId);
+      const both = await Promise.all(
+        [1, 2].map(() => requestLeave('governorB', { membershipId: again, requestingBodyId: body(bodyB.id) })),
+      );
+      expect(both.map((r) => r.userErrors.length).sort()).toEqual([0, 1]);
+      expect(both.flatMap((r) => r.userErrors)[0]).toMatchObject({ field: ['input', 'membershipId'], code: 'CONFLICT' });
+    });
+
     it('a refusal, with its reasons, closes the request; it stays visible to the school and the trust, and to nobody else', async () => {
       await fresh();
       const request = (await requestLeave('governorA')).leaveRequest;

@@ -295,6 +295,18 @@ function requireOpen(request: MembershipLeaveRequest, field: string[], also: Lea
   fail(field, `the request ${words[request.status]}; it can no longer be decided or withdrawn.`, UserErrorCode.CONFLICT);
 }
 
+/**
+ * Loads a request the caller may see, then locks its row and reads it again: the two parties deciding at
+ * once (or a decision racing a withdrawal or the sweep) take turns, so the second sees the first's
+ * decision and the request becomes AGREED exactly once.
+ */
+async function lockedRequest(em: EntityManager, requestId: string): Promise<MembershipLeaveRequest> {
+  const request = await loadByGlobalId(em, MembershipLeaveRequest, requestId, ['input', 'requestId'], 'see');
+  await em.execute(`select 1 from membership_leave_request where id = ? for update`, [request.id]);
+  await em.refresh(request);
+  return request;
+}
+
 export async function requestLeave(em: EntityManager, input: MembershipLeaveRequestInput, viewer: Viewer) {
   await check(Object.assign(new MembershipLeaveRequestInput(), input));
   const membership = await loadByGlobalId(em, Membership, input.membershipId, ['input', 'membershipId'], 'see');
@@ -347,7 +359,7 @@ export async function requestLeave(em: EntityManager, input: MembershipLeaveRequ
 
 export async function decideLeave(em: EntityManager, input: MembershipLeaveDecideInput, viewer: Viewer) {
   await check(Object.assign(new MembershipLeaveDecideInput(), input));
-  const request = await loadByGlobalId(em, MembershipLeaveRequest, input.requestId, ['input', 'requestId'], 'see');
+  const request = await lockedRequest(em, input.requestId);
   const body = await loadByGlobalId(em, GoverningBody, input.governingBodyId, ['input', 'governingBodyId'], 'see');
   await refuseUnless(viewer, ['input', 'governingBodyId'], (scope) => mayDecideForBody(scope, body));
   if (body.id !== request.schoolBodyId && body.id !== request.groupBodyId)
@@ -390,7 +402,7 @@ export async function decideLeave(em: EntityManager, input: MembershipLeaveDecid
 
 export async function withdrawLeave(em: EntityManager, input: MembershipLeaveWithdrawInput, viewer: Viewer) {
   await check(Object.assign(new MembershipLeaveWithdrawInput(), input));
-  const request = await loadByGlobalId(em, MembershipLeaveRequest, input.requestId, ['input', 'requestId'], 'see');
+  const request = await lockedRequest(em, input.requestId);
   const body = await em.findOneOrFail(GoverningBody, { id: request.schoolBodyId });
   await refuseUnless(viewer, ['input', 'requestId'], (scope) => mayDecideForBody(scope, body));
   requireOpen(request, ['input', 'requestId'], [LeaveRequestStatus.AGREED]);
@@ -408,7 +420,17 @@ export async function withdrawLeave(em: EntityManager, input: MembershipLeaveWit
  * transaction (one at a time across instances: the sweep holds its advisory lock). Returns how many.
  */
 export async function completeDueLeaves(em: EntityManager): Promise<number> {
-  const due = await em.find(MembershipLeaveRequest, { status: LeaveRequestStatus.AGREED, effectiveOn: { $lte: today() } }, { orderBy: { id: 'asc' } });
+  // Locked first (a withdrawal committed meanwhile is seen, and skipped), then read as they now are.
+  const ids: { id: number }[] = await em.execute(
+    `select id from membership_leave_request where status = 'agreed' and effective_on <= ? order by id for update`,
+    [today()],
+  );
+  if (!ids.length) return 0;
+  const due = await em.find(
+    MembershipLeaveRequest,
+    { id: { $in: ids.map((row) => row.id) }, status: LeaveRequestStatus.AGREED },
+    { orderBy: { id: 'asc' }, refresh: true },
+  );
   for (const request of due) await takeEffect(em, request, 'system:sweep');
   return due.length;
 }
