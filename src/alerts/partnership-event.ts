@@ -179,7 +179,7 @@ export class PartnershipEventResolver {
 
   @Subscription(() => PartnershipEvent, {
     description:
-      'Peer review and intervention events for schools you reach and for you by name (a review scheduled for your school, an action assigned to you), in commit order. With `since` (a cursor already received), first everything after it, then live; no gap, no duplicate.',
+      'Peer review, intervention and partnership governance events (a request to leave and each decision on it, a trigger rule agreed) for schools you reach and for you by name (a review scheduled for your school, an action assigned to you, a request your board must decide), in commit order. With `since` (a cursor already received), first everything after it, then live; no gap, no duplicate.',
     subscribe: ({ args, context }) => subscribe(context as Context, args.since, args.schoolId),
   })
   partnershipEvents(
