@@ -197,6 +197,81 @@ describe('partnership governance', () => {
       expect(current).toEqual([]);
     });
 
+    it('a request withdrawn after both consented never takes effect; one whose membership ended another way is not decided, and the sweep keeps the earlier date', async () => {
+      await fresh();
+      const membership = await membershipOf(p.schools.a, p.trustId);
+      const agreed = (await requestLeave('governorA')).leaveRequest;
+      await decide('governorA', agreed.id, p.bodyA, 'CONSENT');
+      expect((await decide('trustee', agreed.id, board.id, 'CONSENT')).leaveRequest.status).toBe('AGREED');
+      const withdrawn = await as('governorA', WITHDRAW, { input: { requestId: agreed.id, reason: 'The diocese trust fell through.' } });
+      expect(withdrawn.leaveRequest.status).toBe('WITHDRAWN');
+      await app.sql(`update membership_leave_request set effective_on = current_date where id = $1`, [idOf(agreed.id)]);
+      await sweepTimeBasedRules(app.orm);
+      expect((await app.sql(`select left_on from membership where id = $1`, [idOf(membership)]))[0].left_on).toBeNull();
+
+      // Agreed for later, but the board ends the membership earlier: the sweep on the agreed day keeps the earlier date.
+      const later = (await requestLeave('governorA')).leaveRequest;
+      await decide('governorA', later.id, p.bodyA, 'CONSENT');
+      await decide('trustee', later.id, board.id, 'CONSENT');
+      const ended = await as('trustee', `mutation ($input: MembershipEndInput!) { membershipEnd(input: $input) { membership { leftOn } userErrors { field message } } }`, {
+        input: { membershipId: membership, leftOn: daysFrom(-1) },
+      });
+      expect(ended).toEqual({ membership: { leftOn: daysFrom(-1) }, userErrors: [] });
+      await app.sql(`update membership_leave_request set effective_on = current_date where id = $1`, [idOf(later.id)]);
+      await sweepTimeBasedRules(app.orm);
+      const [row] = await app.sql(`select r.status, m.left_on::text from membership_leave_request r join membership m on m.id = r.membership_id where r.id = $1`, [
+        idOf(later.id),
+      ]);
+      expect(row).toEqual({ status: 'effective', left_on: daysFrom(-1) });
+
+      // B asks; the board ends B's membership anyway; the pending request is then not decided.
+      const bMembership = await membershipOf(p.schools.b, p.trustId);
+      const pending = (await requestLeave('governorB', { membershipId: bMembership, requestingBodyId: body(bodyB.id) })).leaveRequest;
+      await as('trustee', `mutation ($input: MembershipEndInput!) { membershipEnd(input: $input) { userErrors { field message } } }`, {
+        input: { membershipId: bMembership, leftOn: today() },
+      });
+      const late = await decide('trustee', pending.id, board.id, 'CONSENT');
+      expect(late.userErrors).toEqual([
+        { field: ['input', 'requestId'], message: `the membership it would end already ended on ${today()}; the request no longer applies.`, code: 'CONFLICT' },
+      ]);
+    });
+
+    it("refuses a request when the trust has no board to consent, and names a federated school's lack of a body of its own", async () => {
+      await fresh();
+      const [trust] = await app.sql<{ id: number }>(`insert into school_group (name, kind, created_at, updated_at) values ($1, 'multi_academy_trust', now(), now()) returning id`, [
+        `Boardless Trust ${urn}`,
+      ]);
+      const [federation] = await app.sql<{ id: number }>(`insert into school_group (name, kind, created_at, updated_at) values ($1, 'federation', now(), now()) returning id`, [
+        `Federation ${urn}`,
+      ]);
+      const [m] = await app.sql<{ id: number }>(
+        `insert into membership (school_id, group_id, group_kind, joined_on) values ($1, $2, 'multi_academy_trust', '2020-09-01') returning id`,
+        [p.schools.d, trust.id],
+      );
+      const [f] = await app.sql<{ id: number }>(
+        `insert into membership (school_id, group_id, group_kind, joined_on) values ($1, $2, 'federation', '2020-09-01') returning id`,
+        [p.schools.e, federation.id],
+      );
+      const [dBody] = await app.sql<{ id: number }>(
+        `insert into governing_body (name, kind, school_id, created_at) values ($1, 'school', $2, now()) returning id`,
+        [`Body of D ${urn}`, p.schools.d],
+      );
+      const [fBody] = await app.sql<{ id: number }>(
+        `insert into governing_body (name, kind, group_id, created_at) values ($1, 'federation', $2, now()) returning id`,
+        [`Federation body ${urn}`, federation.id],
+      );
+      const before = await written();
+      const boardless = await requestLeave('admin', { membershipId: globalId('Membership', m.id), requestingBodyId: body(dBody.id) });
+      expect(boardless.userErrors).toEqual([
+        { field: ['input', 'membershipId'], message: expect.stringMatching(/has no governing body or trust board recorded to consent; record it first/), code: 'CONFLICT' },
+      ]);
+      const federated = await requestLeave('admin', { membershipId: globalId('Membership', f.id), requestingBodyId: body(fBody.id) });
+      expect(federated.userErrors).toEqual([
+        { field: ['input', 'requestingBodyId'], message: expect.stringMatching(/has none recorded \(a federated school is governed by the federation's body alone/), code: 'NOT_ALLOWED' },
+      ]);
+      expect(await written()).toEqual(before);
+    });
+
     it('both parties consenting at the same moment agree the request exactly once, and the membership ends once', async () => {
       await fresh();
       const request = (await requestLeave('governorA', { effectiveOn: today() })).leaveRequest;

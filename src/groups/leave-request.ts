@@ -268,7 +268,8 @@ async function announce(em: EntityManager, request: MembershipLeaveRequest, kind
 /** Ends the membership on the agreed date and marks the request effective, in the caller's transaction. */
 async function takeEffect(em: EntityManager, request: MembershipLeaveRequest, actor: string): Promise<Membership> {
   const membership = await em.findOneOrFail(Membership, { id: request.membershipId });
-  membership.leftOn = request.effectiveOn;
+  // History is never rewritten: a membership that already ended (the group closed, or its board ended it) keeps its date.
+  if (!membership.leftOn || membership.leftOn > request.effectiveOn) membership.leftOn = request.effectiveOn;
   request.status = LeaveRequestStatus.EFFECTIVE;
   request.closedAt = new Date();
   request.closedBy = actor;
@@ -295,6 +296,17 @@ function requireOpen(request: MembershipLeaveRequest, field: string[], also: Lea
   fail(field, `the request ${words[request.status]}; it can no longer be decided or withdrawn.`, UserErrorCode.CONFLICT);
 }
 
+/** A request whose membership ended some other way (the group closed, its board ended it) is not decided any more. */
+async function requireLiveMembership(em: EntityManager, request: MembershipLeaveRequest): Promise<void> {
+  const membership = await em.findOneOrFail(Membership, { id: request.membershipId });
+  if (membership.leftOn && membership.leftOn <= today())
+    fail(
+      ['input', 'requestId'],
+      `the membership it would end already ended on ${membership.leftOn}; the request no longer applies.`,
+      UserErrorCode.CONFLICT,
+    );
+}
+
 /**
  * Loads a request the caller may see, then locks its row and reads it again: the two parties deciding at
  * once (or a decision racing a withdrawal or the sweep) take turns, so the second sees the first's
@@ -315,12 +327,15 @@ export async function requestLeave(em: EntityManager, input: MembershipLeaveRequ
   const school = await em.findOneOrFail(School, { id: membership.school.id });
   const group = await em.findOneOrFail(Group, { id: membership.group.id });
   const bodySchool = body.school?.id;
-  if (!['school', 'local_committee'].includes(body.kind) || bodySchool !== school.id)
+  if (!['school', 'local_committee'].includes(body.kind) || bodySchool !== school.id) {
+    const own = await em.count(GoverningBody, { school: school.id, kind: { $in: ['school', 'local_committee'] } } as never);
     fail(
       ['input', 'requestingBodyId'],
-      `${body.name} is not the governing body of ${school.name}: a school asks to leave through its own governing body or local committee.`,
+      `${body.name} is not the governing body of ${school.name}: a school asks to leave through its own governing body or local committee` +
+        (own ? '.' : `, and ${school.name} has none recorded (a federated school is governed by the federation's body alone: its board ends the membership with membershipEnd).`),
       UserErrorCode.NOT_ALLOWED,
     );
+  }
   if (membership.leftOn)
     fail(['input', 'membershipId'], `the membership of ${school.name} in ${group.name} has ended (left on ${membership.leftOn}).`, UserErrorCode.CONFLICT);
   if (!LED_GROUP_KINDS.includes(group.kind))
@@ -369,6 +384,7 @@ export async function decideLeave(em: EntityManager, input: MembershipLeaveDecid
       UserErrorCode.NOT_ALLOWED,
     );
   requireOpen(request, ['input', 'requestId']);
+  await requireLiveMembership(em, request);
   const earlier = await em.findOne(MembershipLeaveDecision, { requestId: request.id, governingBodyId: body.id });
   if (earlier)
     fail(
