@@ -18,7 +18,7 @@ import { InterventionCase, InterventionMilestone, InterventionReview } from '../
 import '../reviews/review.rules';
 import '../interventions/intervention.rules';
 import { TriggerRuleAgreement } from '../alerts/rule-agreement';
-import { MembershipLeaveDecision, MembershipLeaveRequest } from '../groups/leave-request';
+import { MembershipLeaveDecision, MembershipLeaveRequest } from '../leaving/leave-request';
 
 /** Every MikroORM entity, listed rather than discovered from folders so tests and builds see the same set. */
 export const entities = [

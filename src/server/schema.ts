@@ -35,7 +35,7 @@ import { PartnershipEventResolver } from '../alerts/partnership-event';
 import { interventionResolvers } from '../interventions/intervention.resolver';
 import { reviewResolvers } from '../reviews/review.resolver';
 import { TriggerRuleAgreementFieldResolver, TriggerRuleAgreementResolver } from '../alerts/rule-agreement';
-import { leaveRequestResolvers } from '../groups/leave-request';
+import { leaveRequestResolvers } from '../leaving/leave-request';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';
 import { SchoolLatestMeasuresResolver } from '../evidence/latest-measures.resolver';

@@ -22,7 +22,7 @@ import { DateScalar } from '../core/scalars';
 import { check, fail, UserError, UserErrorCode } from '../core/user-errors';
 import { GoverningBody } from '../governance/governance.entity';
 import { School } from '../schools/school.entity';
-import { Group, Membership } from './group.entity';
+import { Group, Membership } from '../groups/group.entity';
 
 /*
  * Leaving a federation or trust by mutual consent (DESIGN.md, Membership): the school's governing body
