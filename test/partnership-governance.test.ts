@@ -605,7 +605,10 @@ describe('partnership governance', () => {
       const passed = await progress(await setCriterion({ baseline: 60, target: 70, targetOn: '2026-07-31' }, '2024-09-01'));
       expect(passed).toMatchObject({ status: 'OFF_TRACK' });
       expect(passed.reason).toMatch(/its date 2026-07-31 has passed/);
-      const noBaseline = await progress(await setCriterion({ target: 70, targetOn: '2030-07-31' }));
+      const noBaselineId = await setCriterion({ target: 70, targetOn: '2030-07-31' });
+      const criterion = await as('ceo', `query ($id: ID!) { node(id: $id) { ... on StrategicObjective { successCriterion { baseline target setOn } } } }`, { id: noBaselineId });
+      expect(criterion.successCriterion).toEqual({ baseline: null, target: 70, setOn: today() });
+      const noBaseline = await progress(noBaselineId);
       expect(noBaseline.status).toBe('OFF_TRACK');
       expect(noBaseline.reason).toMatch(/no baseline to draw a trajectory from/);
       await app.sql(`update outcome_measure set academic_year = '2018/19' where school_id = $1`, [p.schools.a]);

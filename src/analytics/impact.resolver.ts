@@ -79,6 +79,12 @@ export class SuccessCriterion {
 
   @Field(() => DateScalar, { description: 'By when.' })
   targetOn!: string;
+
+  @Field(() => DateScalar, {
+    nullable: true,
+    description: 'The day it was set: where the trajectory from baseline to target starts (StrategicObjective.progress).',
+  })
+  setOn!: string | null;
 }
 
 @InputType({ description: 'Sets the success criterion of a strategic objective as data.' })
@@ -184,6 +190,7 @@ export class GroupImpactEdge extends EdgeType(GroupImpact, 'The group and its im
 export class GroupImpactConnection extends ConnectionType(GroupImpactEdge) {}
 
 interface ObjectiveRow {
+  set_on?: string | null;
   id: number;
   group_id: number;
   metric: string | null;
@@ -261,14 +268,14 @@ function criterionLoader(ctx: Context): DataLoader<number, SuccessCriterion | nu
     () =>
       new DataLoader<number, SuccessCriterion | null>(async (ids) => {
         const rows: ObjectiveRow[] = await ctx.em.execute(
-          `select id, metric, baseline, target, target_on::text as target_on from strategic_objective where id = any(?::int[])`,
+          `select id, metric, baseline, target, target_on::text as target_on, criterion_set_on::text as set_on from strategic_objective where id = any(?::int[])`,
           [`{${ids.join(',')}}`],
         );
         const byId = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => {
           const row = byId.get(id);
           if (!row || row.target == null || row.target_on == null || !KNOWN_METRICS.has(row.metric ?? '')) return null;
-          return { metric: row.metric as OutcomeMetric, baseline: row.baseline, target: row.target, targetOn: row.target_on };
+          return { metric: row.metric as OutcomeMetric, baseline: row.baseline, target: row.target, targetOn: row.target_on, setOn: row.set_on ?? null };
         });
       }),
   );
