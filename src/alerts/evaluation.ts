@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEvent, onDomainEvent } from '../core/domain-events';
 import { TriggerRuleKind } from './alert.enums';
 import { resolveAlertsOfSchoolsNotEvaluated } from './closed-schools';
-import { ruleInEffect, versionInEffect } from './rule-agreement.sql';
+import { currentVersionInEffect, lastAgreedVersion, ruleInEffect } from './rule-agreement.sql';
 
 /**
  * Rule evaluation: one set-based statement per rule kind, whatever the number of schools, that finds
@@ -244,12 +244,17 @@ function rulesFor(scope: EvaluationScope): { sql: string; params: unknown[] } {
           where o.overrides_rule_id = r.id and m.school_id = t.school_id and ${currentMembership('m')}
             and ${ruleInEffect('o', 't.school_id')})
       union all
-      select r.id, m.school_id, v.severity, v.parameters, r.name, r.kind
+      select r.id, m.school_id, r.severity, r.parameters, r.name, r.kind
       from trigger_rule r join membership m on m.group_id = r.group_id and ${currentMembership('m')}
       join target t on t.school_id = m.school_id
-      cross join lateral ${versionInEffect('r', 'm.school_id')} v
-      where r.kind = ? and r.enabled and r.group_id is not null${extra})`;
-  return { sql, params: [...params, 'KIND', ...filterParams, 'KIND', ...filterParams] };
+      where r.kind = ? and r.enabled and r.group_id is not null and ${currentVersionInEffect('r', 'm.school_id')}${extra}
+      union all
+      select r.id, m.school_id, a.severity, a.parameters, r.name, r.kind
+      from trigger_rule r join membership m on m.group_id = r.group_id and ${currentMembership('m')}
+      join target t on t.school_id = m.school_id
+      cross join lateral ${lastAgreedVersion('r', 'm.school_id')} a
+      where r.kind = ? and r.enabled and r.group_id is not null and not ${currentVersionInEffect('r', 'm.school_id')}${extra})`;
+  return { sql, params: [...params, 'KIND', ...filterParams, 'KIND', ...filterParams, 'KIND', ...filterParams] };
 }
 
 /** Evaluates one kind's rules over the scope and inserts the alerts that fire. Returns how many. */

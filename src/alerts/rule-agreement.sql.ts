@@ -17,6 +17,21 @@ const NEEDS_AGREEMENT = `(${AGREED_SEVERITIES.map((s) => `'${s}'`).join(', ')})`
 export const ruleInEffect = (r: string, school: string): string =>
   `(${r}.severity not in ${NEEDS_AGREEMENT} or exists (select 1 from trigger_rule_agreement ra where ra.rule_id = ${r}.id and ra.school_id = ${school}))`;
 
+/** Whether the current version of group rule `r` applies to the school: WATCH, or agreed (an SQL expression). */
+export const currentVersionInEffect = (r: string, school: string): string =>
+  `(${r}.severity not in ${NEEDS_AGREEMENT}
+    or exists (select 1 from trigger_rule_agreement ra where ra.rule_id = ${r}.id and ra.school_id = ${school} and ra.version = ${r}.version))`;
+
+/**
+ * The last earlier version of `r` the school agreed, as a lateral subquery of at most one row (severity,
+ * parameters, version): what applies while a changed rule waits to be agreed. Evaluation joins it only
+ * where the current version is not in effect, so the common case (WATCH, or agreed) stays a plain join.
+ */
+export const lastAgreedVersion = (r: string, school: string): string => `(
+  select ra.severity, ra.parameters, ra.version from trigger_rule_agreement ra
+  where ra.rule_id = ${r}.id and ra.school_id = ${school} and ra.version < ${r}.version
+  order by ra.version desc limit 1)`;
+
 /**
  * The version of group rule `r` in effect for the school, as a lateral subquery of at most one row
  * (severity, parameters, version, current): none when no version applies.
