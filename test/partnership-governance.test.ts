@@ -309,8 +309,15 @@ describe('partnership governance', () => {
         id: p.ids.trust,
       });
       expect(listed.leaveRequests).toEqual({ totalCount: 0, edges: [] });
-      // The school stays, and may ask again.
-      expect((await requestLeave('governorA')).userErrors).toEqual([]);
+      // The school stays, and may ask again; the membership lists both requests, newest first, a page at a time.
+      const again = await requestLeave('governorA');
+      expect(again.userErrors).toEqual([]);
+      const page = `query ($id: ID!, $after: String) { node(id: $id) { ... on Membership { leaveRequests(first: 1, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id status } } } } } }`;
+      const first = (await as('governorA', page, { id: again.leaveRequest.membership.id })).leaveRequests;
+      expect(first).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true }, edges: [{ node: { id: again.leaveRequest.id, status: 'PENDING' } }] });
+      const second = (await as('governorA', page, { id: again.leaveRequest.membership.id, after: first.pageInfo.endCursor })).leaveRequests;
+      expect(second).toMatchObject({ pageInfo: { hasNextPage: false }, edges: [{ node: { id: request.id, status: 'REFUSED' } }] });
     });
 
     it('refuses by name: a body that is not a party, a second decision by the same body, decisions on withdrawn or decided requests, and writes nothing', async () => {
@@ -506,6 +513,29 @@ describe('partnership governance', () => {
       await app.sql(`update alert set status = 'resolved' where school_id = $1`, [p.schools.a]);
       await recordMeasure(app.orm, p.schools.a, 73, { year: LAST_YEAR });
       expect((await alertsOf(p.schools.a)).at(-1)).toEqual({ rule_id: idOf(ruleId), severity: 'intervention', threshold: '75', status: 'open' });
+    });
+
+    it("a federation's rule is agreed for a federated school by the federation's governing body", async () => {
+      await fresh();
+      const [federation] = await app.sql<{ id: number }>(
+        `insert into school_group (name, kind, created_at, updated_at) values ($1, 'federation', now(), now()) returning id`,
+        [`Federation ${urn}`],
+      );
+      await app.sql(`insert into membership (school_id, group_id, group_kind, joined_on) values ($1, $2, 'federation', '2020-09-01')`, [
+        p.schools.e,
+        federation.id,
+      ]);
+      const [fBody] = await app.sql<{ id: number }>(
+        `insert into governing_body (name, kind, group_id, created_at) values ($1, 'federation', $2, now()) returning id`,
+        [`Federation body ${urn}`, federation.id],
+      );
+      const ruleId = (await as('admin', RULE_CREATE, { input: { ...ruleInput(), groupId: globalId('Group', federation.id) } })).triggerRule.id;
+      const agreed = await as('admin', AGREE, { input: { ruleId, schoolId: p.ids.e, governingBodyId: body(fBody.id) } });
+      expect(agreed.userErrors).toEqual([]);
+      expect(agreed.agreement).toMatchObject({ version: 1, governingBody: { id: body(fBody.id) }, school: { id: p.ids.e } });
+      // The same body does not agree for a school outside the federation (A is in the trust).
+      const outside = await as('admin', AGREE, { input: { ruleId, schoolId: p.ids.a, governingBodyId: body(fBody.id) } });
+      expect(outside.userErrors[0]).toMatchObject({ field: ['input', 'schoolId'], code: 'CONFLICT' });
     });
 
     it('a WATCH rule applies without agreement; agreeing refuses by name a system default, a WATCH rule, a school outside the group, a body that does not govern the school, a person not on the body, and the same version twice', async () => {
