@@ -165,7 +165,7 @@ export class ObjectiveImpact {
   @Field(() => [SchoolChange], { description: 'Each member school with values before and after joining.' })
   memberChanges!: SchoolChange[];
 
-  @Field(() => CriterionStatus, { description: 'Whether the success criterion is met.' })
+  @Field(() => CriterionStatus, { description: "Whether the success criterion is met, from the current members' mean in the latest year held (whatever its age). StrategicObjective.progress judges it per school too, against the trajectory, and counts only evidence recent enough." })
   criterionStatus!: CriterionStatus;
 
   @Field(() => Float, { nullable: true, description: "Current members' mean in the latest year held." })
