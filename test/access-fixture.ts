@@ -16,6 +16,8 @@ import { type TestApp, tokenFor } from './helpers';
  *   Cluster K (a cluster, not led): A, T1, F1, X; its coordinator clusterExec holds an executive_head
  *     post on K, which grants no reach (only federations and trusts are led).
  *   laOfficer: officer for LA 850. outsider: a person with no posts or seats.
+ *   Partnership governance: Trust T's PEER_REVIEW rule (version 2; Tamar's committee agreed version 1),
+ *   and Tamar's refused request to leave T (its committee consented, the board refused).
  */
 export const S = { A: 1, T1: 2, T2: 3, F1: 4, F2: 5, X: 6, N: 7 };
 export const G = { F: 10, T: 11, K: 12 };
@@ -103,11 +105,22 @@ export const FIXTURE_SQL = `
     (61, 6, 1, 12, 'leadership', 10, '2024-09-01'), (62, 4, 5, 10, 'literacy', 5, '2024-09-01');
   insert into self_evaluation (id, school_id, area, grade, evaluated_on) values
     (71, 1, 'overall_effectiveness', 2, '2024-09-01'), (72, 6, 'overall_effectiveness', 1, '2024-09-01');
+  insert into trigger_rule (id, kind, name, severity, parameters, group_id, version, created_by, updated_by) values
+    (91, 'inspection_decline', 'Trust T: decline calls for review', 'peer_review', '{"maxEvidenceAgeYears": 6}', 11, 2, 'person:107', 'person:107');
+  insert into trigger_rule_agreement (id, rule_id, school_id, governing_body_id, version, severity, parameters, agreed_by) values
+    (92, 91, 2, 24, 1, 'peer_review', '{"maxEvidenceAgeYears": 6}', 'person:103');
+  insert into membership_leave_request (id, membership_id, school_id, group_id, school_body_id, group_body_id, reason, effective_on,
+    requested_on, requested_by, status, closed_at, closed_by) values
+    (81, 53, 2, 11, 24, 22, 'Tamar asked to leave', current_date + 200, current_date, 'person:103', 'refused', now(), 'person:104');
+  insert into membership_leave_decision (request_id, governing_body_id, decision, reason, decided_by) values
+    (81, 24, 'consent', null, 'person:103'), (81, 22, 'refuse', 'Not while the trust is rebrokered', 'person:104');
   select setval(pg_get_serial_sequence('school', 'id'), 100); select setval(pg_get_serial_sequence('school_group', 'id'), 100);
   select setval(pg_get_serial_sequence('membership', 'id'), 100); select setval(pg_get_serial_sequence('governing_body', 'id'), 100);
   select setval(pg_get_serial_sequence('person', 'id'), 1000); select setval(pg_get_serial_sequence('governorship', 'id'), 100);
   select setval(pg_get_serial_sequence('post', 'id'), 100); select setval(pg_get_serial_sequence('support_link', 'id'), 100);
   select setval(pg_get_serial_sequence('self_evaluation', 'id'), 100);
+  select setval(pg_get_serial_sequence('trigger_rule', 'id'), 100); select setval(pg_get_serial_sequence('trigger_rule_agreement', 'id'), 100);
+  select setval(pg_get_serial_sequence('membership_leave_request', 'id'), 100);
 `;
 
 /** The Authorization value of each caller, by name: people, 'admin', 'anonymous' and 'key:<scope>' for each single-scope key. */

@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromGlobalId, toGlobalId } from '../src/core/node';
 import { collect, connected, sleep, wsClient } from './alert-fixtures';
-import { databaseChecksum, G, loadFixture, loadOracle, Oracle, P, S, SCOPES } from './access-fixture';
+import { BODY, databaseChecksum, G, loadFixture, loadOracle, Oracle, P, S, SCOPES } from './access-fixture';
 import { startTestApp, TEST_ADMIN_ID, TestApp, wsUrlOf } from './helpers';
 
 /**
@@ -52,6 +52,7 @@ const NODE_TABLES: Record<string, string> = {
   GroupLink: 'group_link',
   Inspection: 'inspection',
   Membership: 'membership',
+  MembershipLeaveRequest: 'membership_leave_request',
   OutcomeMeasure: 'outcome_measure',
   Person: 'person',
   Post: 'post',
@@ -71,6 +72,7 @@ const PRIVATE: Record<string, string> = {
   SupportLink: 'read:schools',
   SelfEvaluation: 'read:evidence',
   Alert: 'read:alerts',
+  MembershipLeaveRequest: 'read:governance',
 };
 
 const PEOPLE = Object.keys(P);
@@ -104,6 +106,8 @@ function reaches(caller: string, type: string, id: number): boolean {
       return o.schools.has(row.school_id);
     case 'Alert':
       return o.alertSchools.has(row.school_id);
+    case 'MembershipLeaveRequest':
+      return o.schools.has(row.school_id) || o.groups.has(row.group_id);
   }
   return false;
 }
@@ -391,6 +395,9 @@ const hasStanding = (_: string, o: Oracle) => o.schools.size > 0 || o.groups.siz
 let alertAtX = 0;
 let systemRule = 0;
 let objectiveOfZ = 0;
+/** Trust T's PEER_REVIEW rule (agreed triggers), and the latest request to leave (Tamar leaving T; the fixture's was refused). */
+let ruleOfT = 0;
+let leaveRequest = 0;
 
 /**
  * The peer-review and intervention workflows (issue 11) arrived after this matrix: their refusals are
@@ -504,6 +511,31 @@ const MUTATIONS: Record<string, MutationCase> = {
     keysMay: true,
     allowed: (_, o) => o.groups.has(Z),
   },
+  // Partnership governance: only a member sitting on the body decides for it (Tamar's committee: lcGov; Trust T's board: the trustees).
+  membershipLeaveRequest: {
+    input: () => ({ membershipId: id('Membership', 53), requestingBodyId: id('GoverningBody', BODY.LC1), effectiveOn: '2099-08-31', reason: 'Matrix' }),
+    scope: 'write:groups',
+    keysMay: false,
+    allowed: (caller) => caller === 'lcGov',
+  },
+  membershipLeaveDecide: {
+    input: () => ({ requestId: id('MembershipLeaveRequest', leaveRequest), governingBodyId: id('GoverningBody', BODY.TB), decision: 'CONSENT' }),
+    scope: 'write:groups',
+    keysMay: false,
+    allowed: (caller) => caller === 'trustee' || caller === 'leavingTrustee',
+  },
+  membershipLeaveWithdraw: {
+    input: () => ({ requestId: id('MembershipLeaveRequest', leaveRequest), reason: 'Matrix' }),
+    scope: 'write:groups',
+    keysMay: false,
+    allowed: (caller) => caller === 'lcGov',
+  },
+  triggerRuleAgree: {
+    input: () => ({ ruleId: id('TriggerRule', ruleOfT), schoolId: id('School', S.T1), governingBodyId: id('GoverningBody', BODY.LC1) }),
+    scope: 'write:alerts',
+    keysMay: false,
+    allowed: (caller) => caller === 'lcGov',
+  },
   triggerRuleCreate: {
     input: () => ({ kind: 'INSPECTION_GRADE_AT_OR_BELOW', name: 'Everywhere', severity: 'INTERVENTION', parameters: { grade: 4 } }),
     scope: 'write:alerts',
@@ -529,6 +561,7 @@ describe('every mutation, as every caller who may not make it: refused, nothing 
     await loadRows();
     alertAtX = [...rows.values()].find((r) => r.school_id === S.X && 'rule_id' in r && 'evidence' in r)!.id;
     systemRule = (await app.sql<{ id: number }>(`select id from trigger_rule where group_id is null and system_key is null order by id limit 1`))[0].id;
+    ruleOfT = 91; // access-fixture.ts: Trust T's rule, version 2 (Tamar's committee agreed version 1)
   });
 
   it('has a case for every mutation in the schema', () => {
@@ -536,7 +569,16 @@ describe('every mutation, as every caller who may not make it: refused, nothing 
   });
 
   // Disabling before enabling and closing Cluster Z last, so the administrator's run of each is valid.
-  const last = ['performanceBandThresholdRemove', 'successCriterionSet', 'triggerRuleEnable', 'groupClose'];
+  // A request to leave exists before it is decided, and is withdrawn last.
+  const last = [
+    'performanceBandThresholdRemove',
+    'successCriterionSet',
+    'triggerRuleEnable',
+    'membershipLeaveRequest',
+    'membershipLeaveDecide',
+    'membershipLeaveWithdraw',
+    'groupClose',
+  ];
   const order = [...Object.keys(MUTATIONS).filter((m) => !last.includes(m)).sort(), ...last];
   it.each(order)('%s', async (name) => {
     const field = schema.getMutationType()!.getFields()[name];
@@ -546,6 +588,7 @@ describe('every mutation, as every caller who may not make it: refused, nothing 
     const spec = MUTATIONS[name];
     await loadRows(); // the administrator's earlier runs changed the graph
     objectiveOfZ = (await app.sql<{ id: number }>(`select id from strategic_objective where group_id = ${Z} order by id limit 1`))[0]?.id ?? 0;
+    leaveRequest = (await app.sql<{ id: number }>(`select id from membership_leave_request order by id desc limit 1`))[0]?.id ?? 0;
     const callers = CALLERS.filter((caller) => {
       if (caller === 'admin') return false;
       if (caller === 'anonymous') return true;

@@ -215,7 +215,7 @@ describe('evidence age windows', () => {
     const [base] = await app.sql<{ id: number }>(`select id from trigger_rule where system_key = 'inspection_requires_improvement'`);
     const created = await app.data(
       `mutation ($input: TriggerRuleCreateInput!) { triggerRuleCreate(input: $input) {
-         triggerRule { parameters { grade maxEvidenceAgeYears } } userErrors { field message } } }`,
+         triggerRule { id parameters { grade maxEvidenceAgeYears } } userErrors { field message } } }`,
       {
         input: {
           kind: 'INSPECTION_GRADE_AT_OR_BELOW',
@@ -228,10 +228,22 @@ describe('evidence age windows', () => {
       },
     );
     expect(created.triggerRuleCreate).toMatchObject({ triggerRule: { parameters: { grade: 3, maxEvidenceAgeYears: 10 } }, userErrors: [] });
-    const raised = await app.sql<{ urn: number }>(
-      `select s.urn from alert a join school s on s.id = a.school_id where a.status = 'open' and a.evidence->'rule'->'parameters'->>'maxEvidenceAgeYears' = '10'`,
+    const raisedWithTen = () =>
+      app.sql<{ urn: number }>(
+        `select s.urn from alert a join school s on s.id = a.school_id where a.status = 'open' and a.evidence->'rule'->'parameters'->>'maxEvidenceAgeYears' = '10'`,
+      );
+    // A group's PEER_REVIEW rule applies to a member school once its governing body agreed it (agreed triggers).
+    expect(await raisedWithTen()).toEqual([]);
+    const [body] = await app.sql<{ id: number }>(
+      `insert into governing_body (name, kind, school_id, created_at) values ('Governing body of 115855', 'school', $1, now()) returning id`,
+      [ids[115855]],
     );
-    expect(raised).toEqual([{ urn: 115855 }]);
+    const agreed = await app.data(
+      `mutation ($input: TriggerRuleAgreeInput!) { triggerRuleAgree(input: $input) { userErrors { field message } } }`,
+      { input: { ruleId: created.triggerRuleCreate.triggerRule.id, schoolId: globalId('School', ids[115855]), governingBodyId: globalId('GoverningBody', body.id) } },
+    );
+    expect(agreed.triggerRuleAgree.userErrors).toEqual([]);
+    expect(await raisedWithTen()).toEqual([{ urn: 115855 }]);
   });
 
   it('fills in the default window when a rule is created without one, and refuses a window out of range', async () => {

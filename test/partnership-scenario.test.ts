@@ -7,7 +7,7 @@ import { buildPartnership } from './review-fixtures';
 /**
  * The scenario of issue 11, in the README's words ("After an alert: peer review and intervention"),
  * as far as reviews and intervention cases take it: every step through the GraphQL API of a real
- * server, the alerts live over graphql-ws. (Strategic objectives showing as met are issue 11 item 3.)
+ * server, the alerts live over graphql-ws, to the end: the trust's objective shows as met.
  */
 describe('after an alert: peer review and intervention', () => {
   let app: TestApp;
@@ -20,7 +20,7 @@ describe('after an alert: peer review and intervention', () => {
     await app?.close();
   });
 
-  it('KS2 falls below the floor, governors hear at once, the trust reviews with two partner schools, findings are worse than the self-evaluation, a case opens, a milestone is missed, an alert fires, and the case closes with improved results', async () => {
+  it('KS2 falls below the floor, governors hear at once, the trust reviews with two partner schools, findings are worse than the self-evaluation, a case opens, a milestone is missed, an alert fires, and the case closes with improved results and the objective shows as met', async () => {
     const p = await buildPartnership(app, 850000, 'Scenario Trust');
     const ceo = await p.as('ceo');
     const call = async (as: string, query: string, variables: Record<string, unknown>) => {
@@ -33,7 +33,7 @@ describe('after an alert: peer review and intervention', () => {
 
     // The trust agreed in advance: a review finding worse than the school's own view calls for intervention.
     const [finding] = await app.sql<{ id: number }>(`select id from trigger_rule where system_key = 'peer_review_finding_worse'`);
-    await call(
+    const agreedRule = await call(
       ceo,
       `mutation ($input: TriggerRuleCreateInput!) { triggerRuleCreate(input: $input) { triggerRule { id } userErrors { field message } } }`,
       {
@@ -46,6 +46,26 @@ describe('after an alert: peer review and intervention', () => {
           parameters: { margin: 1 },
         },
       },
+    );
+    // ... and school A's local committee agreed it for A: only then does it apply to A (agreed triggers).
+    const agreement = await call(
+      await p.as('governorA'),
+      `mutation ($input: TriggerRuleAgreeInput!) { triggerRuleAgree(input: $input) { agreement { version severity agreedBy } userErrors { field message } } }`,
+      { input: { ruleId: agreedRule.triggerRule.id, schoolId: p.ids.a, governingBodyId: globalId('GoverningBody', p.bodyA) } },
+    );
+    expect(agreement.agreement).toEqual({ version: 1, severity: 'INTERVENTION', agreedBy: expect.any(String) });
+    // The trust's objective, with its success criterion as data: KS2 RWM at 65% or more by July 2027.
+    const objective = (
+      await call(
+        ceo,
+        `mutation ($input: StrategicObjectiveAddInput!) { strategicObjectiveAdd(input: $input) { strategicObjective { id } userErrors { field message } } }`,
+        { input: { groupId: p.ids.trust, objective: 'Every school reading well', successCriteria: 'KS2 RWM at least 65% by July 2027' } },
+      )
+    ).strategicObjective;
+    await call(
+      ceo,
+      `mutation ($input: SuccessCriterionSetInput!) { successCriterionSet(input: $input) { strategicObjective { id } userErrors { field message } } }`,
+      { input: { objectiveId: objective.id, metric: 'KS2_RWM_EXPECTED_PCT', baseline: 60, target: 65, targetOn: '2027-07-31' } },
     );
     await call(
       ceo,
@@ -203,6 +223,19 @@ describe('after an alert: peer review and intervention', () => {
         { status: 'RESOLVED', rule: { kind: 'INTERVENTION_MILESTONE_MISSED' } },
       ]),
     );
+
+    // 7. The objective shows as met: A's 71% in 2025/26 reaches the target, and counts (its year ended within the window).
+    const progress = await app.gqlAs(
+      ceo,
+      `query ($id: ID!) { node(id: $id) { ... on StrategicObjective { progress { status reason value academicYear schoolsCounted schoolsLeftOut
+         schools { school { id } status value reason } } } } }`,
+      { id: objective.id },
+    );
+    const shown = (progress.data!.node as any).progress;
+    expect(shown).toMatchObject({ status: 'MET', value: 71, academicYear: '2025/26', schoolsCounted: 1, schoolsLeftOut: 2 });
+    expect(shown.reason).toMatch(/reaches the target \(at least 65\)/);
+    expect(shown.schools.find((s: any) => s.school.id === p.ids.a)).toMatchObject({ status: 'MET', value: 71 });
+    expect(shown.schools.filter((s: any) => s.status === 'NO_DATA')).toHaveLength(2);
     await governor.dispose();
   });
 });

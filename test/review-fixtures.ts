@@ -24,7 +24,11 @@ export interface Partnership {
     d: string;
     e: string;
   };
+  /** School A's local committee (governorA sits on it). */
+  bodyA: number;
   person(name: keyof Partnership['people']): string;
+  /** School A's local committee agrees a trust rule (through the API, as governorA): agreed triggers. */
+  agreeForA(ruleId: string): Promise<void>;
   as(name: keyof Partnership['people']): Promise<string>;
 }
 
@@ -90,7 +94,18 @@ export async function buildPartnership(app: TestApp, urnFrom: number, name = 'Re
      values ($1, $2, 'local_governor', 'board_appointed', '2022-09-01', current_date + 700)`,
     [people.governorA, body.id],
   );
+  const as = async (who: keyof typeof people) => `Bearer ${await tokenFor(people[who])}`;
   return {
+    bodyA: body.id,
+    agreeForA: async (ruleId) => {
+      const result = await app.gqlAs(
+        await as('governorA'),
+        `mutation ($input: TriggerRuleAgreeInput!) { triggerRuleAgree(input: $input) { userErrors { field message } } }`,
+        { input: { ruleId, schoolId: globalId('School', a), governingBodyId: globalId('GoverningBody', body.id) } },
+      );
+      const errors = result.errors ?? (result.data as any).triggerRuleAgree.userErrors;
+      if (errors.length) throw new Error(JSON.stringify(errors));
+    },
     trustId: trust.id,
     clusterId: cluster.id,
     schools: { a, b, c, d, e },
@@ -105,6 +120,6 @@ export async function buildPartnership(app: TestApp, urnFrom: number, name = 'Re
       e: globalId('School', e),
     },
     person: (who) => globalId('Person', people[who]),
-    as: async (who) => `Bearer ${await tokenFor(people[who])}`,
+    as,
   };
 }

@@ -330,6 +330,7 @@ describe('peer reviews', () => {
       },
     });
     expect(overdueRule.triggerRuleCreate.userErrors).toEqual([]);
+    await p.agreeForA(overdueRule.triggerRuleCreate.triggerRule.id); // agreed triggers: A's local committee agrees the cycle
     await recordMeasure(app.orm, p.schools.a, 48, { year: '2025/26' });
     const alerts = await app.sql<{ id: number; kind: string; severity: string }>(
       `select a.id, r.kind, a.severity from alert a join trigger_rule r on r.id = a.rule_id where a.school_id = $1 order by a.id`,
@@ -389,6 +390,7 @@ describe('peer reviews', () => {
       },
     });
     expect(own.triggerRuleCreate.userErrors).toEqual([]);
+    await p.agreeForA(own.triggerRuleCreate.triggerRule.id);
     const review = (await schedule('ceo', {})).peerReview;
     await move(review.id, 'IN_PROGRESS', { on: '2025-10-01' });
     const added = await asPerson('ceo', ACTION_ADD, {

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEvent, onDomainEvent } from '../core/domain-events';
 import { TriggerRuleKind } from './alert.enums';
 import { resolveAlertsOfSchoolsNotEvaluated } from './closed-schools';
+import { currentVersionInEffect, lastAgreedVersion, ruleInEffect } from './rule-agreement.sql';
 
 /**
  * Rule evaluation: one set-based statement per rule kind, whatever the number of schools, that finds
@@ -212,6 +213,9 @@ export function registerRuleKind(kind: TriggerRuleKind, matches: string, options
 /**
  * The rules of one kind in force for each target school: system defaults not overridden by a group the
  * school is in, plus the rules of its current groups. (A disabled override still hides the default.)
+ * A group rule of severity PEER_REVIEW or INTERVENTION applies to a school in the version its governing
+ * body last agreed (rule-agreement.sql.ts): until it agreed one, the rule does not apply to it and
+ * does not hide the system default it overrides.
  */
 function rulesFor(scope: EvaluationScope): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
@@ -237,13 +241,20 @@ function rulesFor(scope: EvaluationScope): { sql: string; params: unknown[] } {
       from trigger_rule r cross join target t
       where r.kind = ? and r.enabled and r.group_id is null${extra}
         and not exists (select 1 from trigger_rule o join membership m on m.group_id = o.group_id
-          where o.overrides_rule_id = r.id and m.school_id = t.school_id and ${currentMembership('m')})
+          where o.overrides_rule_id = r.id and m.school_id = t.school_id and ${currentMembership('m')}
+            and ${ruleInEffect('o', 't.school_id')})
       union all
       select r.id, m.school_id, r.severity, r.parameters, r.name, r.kind
       from trigger_rule r join membership m on m.group_id = r.group_id and ${currentMembership('m')}
       join target t on t.school_id = m.school_id
-      where r.kind = ? and r.enabled and r.group_id is not null${extra})`;
-  return { sql, params: [...params, 'KIND', ...filterParams, 'KIND', ...filterParams] };
+      where r.kind = ? and r.enabled and r.group_id is not null and ${currentVersionInEffect('r', 'm.school_id')}${extra}
+      union all
+      select r.id, m.school_id, a.severity, a.parameters, r.name, r.kind
+      from trigger_rule r join membership m on m.group_id = r.group_id and ${currentMembership('m')}
+      join target t on t.school_id = m.school_id
+      cross join lateral ${lastAgreedVersion('r', 'm.school_id')} a
+      where r.kind = ? and r.enabled and r.group_id is not null and not ${currentVersionInEffect('r', 'm.school_id')}${extra})`;
+  return { sql, params: [...params, 'KIND', ...filterParams, 'KIND', ...filterParams, 'KIND', ...filterParams] };
 }
 
 /** Evaluates one kind's rules over the scope and inserts the alerts that fire. Returns how many. */

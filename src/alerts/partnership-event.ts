@@ -29,16 +29,26 @@ export enum PartnershipEventKind {
   PEER_REVIEW_ACTION_ASSIGNED = 'peer_review_action_assigned',
   INTERVENTION_CASE_OPENED = 'intervention_case_opened',
   INTERVENTION_CASE_CLOSED = 'intervention_case_closed',
+  MEMBERSHIP_LEAVE_REQUESTED = 'membership_leave_requested',
+  MEMBERSHIP_LEAVE_DECIDED = 'membership_leave_decided',
+  MEMBERSHIP_LEAVE_WITHDRAWN = 'membership_leave_withdrawn',
+  MEMBERSHIP_ENDED_BY_CONSENT = 'membership_ended_by_consent',
+  TRIGGER_RULE_AGREED = 'trigger_rule_agreed',
 }
 registerEnumType(PartnershipEventKind, {
   name: 'PartnershipEventKind',
-  description: 'What happened in a peer review or an intervention case.',
+  description: 'What happened in a peer review, an intervention case or the governance of a partnership.',
   valuesConfig: {
     PEER_REVIEW_SCHEDULED: { description: 'A peer review of the school was scheduled.' },
     PEER_REVIEW_STATUS_CHANGED: { description: 'A peer review started, was completed, followed up or cancelled.' },
     PEER_REVIEW_ACTION_ASSIGNED: { description: 'An action agreed at a peer review was assigned to its owner.' },
     INTERVENTION_CASE_OPENED: { description: 'An intervention case was opened for the school.' },
     INTERVENTION_CASE_CLOSED: { description: 'An intervention case was closed with its outcome.' },
+    MEMBERSHIP_LEAVE_REQUESTED: { description: "The school's governing body asked to leave its federation or trust." },
+    MEMBERSHIP_LEAVE_DECIDED: { description: 'A party (the school’s body or the group’s) consented to or refused a request to leave.' },
+    MEMBERSHIP_LEAVE_WITHDRAWN: { description: 'A request to leave was withdrawn.' },
+    MEMBERSHIP_ENDED_BY_CONSENT: { description: 'The school left its federation or trust on the agreed date.' },
+    TRIGGER_RULE_AGREED: { description: "The school's governing body agreed a group's trigger rule, which now applies to it." },
   },
 });
 
@@ -169,7 +179,7 @@ export class PartnershipEventResolver {
 
   @Subscription(() => PartnershipEvent, {
     description:
-      'Peer review and intervention events for schools you reach and for you by name (a review scheduled for your school, an action assigned to you), in commit order. With `since` (a cursor already received), first everything after it, then live; no gap, no duplicate.',
+      'Peer review, intervention and partnership governance events (a request to leave and each decision on it, a trigger rule agreed) for schools you reach and for you by name (a review scheduled for your school, an action assigned to you, a request your board must decide), in commit order. With `since` (a cursor already received), first everything after it, then live; no gap, no duplicate.',
     subscribe: ({ args, context }) => subscribe(context as Context, args.since, args.schoolId),
   })
   partnershipEvents(

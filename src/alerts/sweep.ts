@@ -1,7 +1,17 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { logger } from '../logger';
 import { resolveAlertsOfSchoolsNotEvaluated } from './closed-schools';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { evaluate, TIME_BASED_KINDS } from './evaluation';
+
+/**
+ * Dated changes other folders make when their day comes (a membership ended by consent on its agreed
+ * date), run first in the sweep's transaction so the rules below see the graph as it is today.
+ */
+const steps: ((em: EntityManager) => Promise<unknown>)[] = [];
+export function registerSweepStep(step: (em: EntityManager) => Promise<unknown>): void {
+  steps.push(step);
+}
 
 /**
  * Evaluates the rules that become true with the passing of time (isolation, review overdue, terms
@@ -15,6 +25,7 @@ export async function sweepTimeBasedRules(orm: MikroORM): Promise<number | null>
   return orm.em.fork().transactional(async (em) => {
     const [{ locked }] = (await em.execute(`select pg_try_advisory_xact_lock(7353002) as locked`)) as { locked: boolean }[];
     if (!locked) return null;
+    for (const step of steps) await step(em);
     await resolveAlertsOfSchoolsNotEvaluated(em, undefined, 'The school is no longer open.');
     return evaluate(em, TIME_BASED_KINDS, {});
   });

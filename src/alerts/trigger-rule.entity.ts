@@ -1,5 +1,5 @@
 import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { AlertSeverity, TriggerRuleChangeAction, TriggerRuleKind } from './alert.enums';
 
@@ -26,7 +26,7 @@ export interface RuleParameters {
 @ObjectType({ implements: Node, description: 'A condition a partnership agrees in advance, and how serious it is when it holds.' })
 @Entity({ tableName: 'trigger_rule' })
 export class TriggerRule implements Node {
-  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt' | 'enabled' | 'parameters';
+  [OptionalProps]?: 'nodeId' | 'createdAt' | 'updatedAt' | 'enabled' | 'parameters' | 'version';
 
   @PrimaryKey()
   id!: number;
@@ -57,6 +57,14 @@ export class TriggerRule implements Node {
   @Field({ description: 'Whether the rule is evaluated.' })
   @Property()
   enabled: boolean = true;
+
+  /**
+   * Bumped whenever the severity or values change: a member school's governing body agrees a version
+   * (rule-agreement.sql.ts), and a changed rule needs agreeing again.
+   */
+  @Field(() => Int, { description: 'Version of the rule: 1 when defined, one more each time its severity or values change.' })
+  @Property()
+  version: number = 1;
 
   /** The group whose rule this is; null for a system default. */
   @Property({ nullable: true })
@@ -109,6 +117,11 @@ export class TriggerRuleChange {
 
   @Property({ type: 'json', nullable: true })
   before?: object | null;
+
+  /** The rule's version after the change (null for changes recorded before versions were kept). */
+  @Field(() => Int, { nullable: true, description: "The rule's version after the change." })
+  @Property({ nullable: true })
+  version?: number | null;
 
   @Property({ type: 'json' })
   after!: object;

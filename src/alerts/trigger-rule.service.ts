@@ -72,6 +72,10 @@ export async function checkParameters(
   return clean;
 }
 
+/** Values compared whatever order their keys came in (jsonb reorders them). */
+const canonical = (values: object): string =>
+  JSON.stringify(Object.entries(values ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+
 function snapshot(rule: TriggerRule): object {
   return {
     name: rule.name,
@@ -85,7 +89,7 @@ function snapshot(rule: TriggerRule): object {
 }
 
 async function record(em: EntityManager, rule: TriggerRule, action: TriggerRuleChangeAction, actor: string, before: object | null) {
-  em.create(TriggerRuleChange, { ruleId: rule.id, action, actor, changedAt: new Date(), before, after: snapshot(rule) });
+  em.create(TriggerRuleChange, { ruleId: rule.id, action, actor, changedAt: new Date(), before, after: snapshot(rule), version: rule.version });
   await em.flush();
 }
 
@@ -147,6 +151,10 @@ export async function updateRule(em: EntityManager, input: TriggerRuleUpdateInpu
   if (input.name != null) rule.name = input.name;
   if (input.description !== undefined) rule.description = input.description;
   if (input.severity != null) rule.severity = input.severity;
+  // A new severity or new values are a new version: member schools agree it afresh (rule-agreement.sql.ts).
+  const after = snapshot(rule) as { severity: string; parameters: object };
+  const was = before as { severity: string; parameters: object };
+  if (after.severity !== was.severity || canonical(after.parameters) !== canonical(was.parameters)) rule.version += 1;
   rule.updatedAt = new Date();
   rule.updatedBy = actor;
   await em.flush();

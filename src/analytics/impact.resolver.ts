@@ -79,6 +79,12 @@ export class SuccessCriterion {
 
   @Field(() => DateScalar, { description: 'By when.' })
   targetOn!: string;
+
+  @Field(() => DateScalar, {
+    nullable: true,
+    description: 'The day it was set: where the trajectory from baseline to target starts (StrategicObjective.progress).',
+  })
+  setOn!: string | null;
 }
 
 @InputType({ description: 'Sets the success criterion of a strategic objective as data.' })
@@ -159,7 +165,7 @@ export class ObjectiveImpact {
   @Field(() => [SchoolChange], { description: 'Each member school with values before and after joining.' })
   memberChanges!: SchoolChange[];
 
-  @Field(() => CriterionStatus, { description: 'Whether the success criterion is met.' })
+  @Field(() => CriterionStatus, { description: "Whether the success criterion is met, from the current members' mean in the latest year held (whatever its age). StrategicObjective.progress judges it per school too, against the trajectory, and counts only evidence recent enough." })
   criterionStatus!: CriterionStatus;
 
   @Field(() => Float, { nullable: true, description: "Current members' mean in the latest year held." })
@@ -184,6 +190,7 @@ export class GroupImpactEdge extends EdgeType(GroupImpact, 'The group and its im
 export class GroupImpactConnection extends ConnectionType(GroupImpactEdge) {}
 
 interface ObjectiveRow {
+  set_on?: string | null;
   id: number;
   group_id: number;
   metric: string | null;
@@ -261,14 +268,14 @@ function criterionLoader(ctx: Context): DataLoader<number, SuccessCriterion | nu
     () =>
       new DataLoader<number, SuccessCriterion | null>(async (ids) => {
         const rows: ObjectiveRow[] = await ctx.em.execute(
-          `select id, metric, baseline, target, target_on::text as target_on from strategic_objective where id = any(?::int[])`,
+          `select id, metric, baseline, target, target_on::text as target_on, criterion_set_on::text as set_on from strategic_objective where id = any(?::int[])`,
           [`{${ids.join(',')}}`],
         );
         const byId = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => {
           const row = byId.get(id);
           if (!row || row.target == null || row.target_on == null || !KNOWN_METRICS.has(row.metric ?? '')) return null;
-          return { metric: row.metric as OutcomeMetric, baseline: row.baseline, target: row.target, targetOn: row.target_on };
+          return { metric: row.metric as OutcomeMetric, baseline: row.baseline, target: row.target, targetOn: row.target_on, setOn: row.set_on ?? null };
         });
       }),
   );
@@ -299,7 +306,8 @@ export class StrategicObjectiveCriterionResolver {
         if (value != null && !(Number.isFinite(value) && value >= spec.min && value <= spec.max))
           fail(['input', field], `must be within ${input.metric}'s range, ${spec.min} to ${spec.max}; got ${value}.`);
       }
-      await em.execute(`update strategic_objective set metric = ?, baseline = ?, target = ?, target_on = ? where id = ?`, [
+      // The day it is set is where the trajectory from baseline to target starts (progress.ts).
+      await em.execute(`update strategic_objective set metric = ?, baseline = ?, target = ?, target_on = ?, criterion_set_on = current_date where id = ?`, [
         input.metric,
         input.baseline ?? null,
         input.target,

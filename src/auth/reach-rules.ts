@@ -262,3 +262,13 @@ export async function checkOwnReach(em: EntityManager, viewer: Viewer, before: S
       UserErrorCode.NOT_ALLOWED,
     );
 }
+
+/**
+ * Who may record a governing body's decision (agreeing a group's trigger rule, asking to leave a trust
+ * or federation, consenting to or refusing a school's leaving): a member sitting on that body today.
+ * A body decides as a body; Trellis records the decision of one of its members (usually the chair or
+ * the clerk), and administrators may record it for them.
+ */
+export function mayDecideForBody(scope: Scope, body: { id: number; name: string }): Verdict {
+  return scope.seats.has(body.id) ? undefined : `only a member sitting on ${body.name} records its decisions, and you do not sit on it.`;
+}

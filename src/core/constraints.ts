@@ -26,4 +26,11 @@ export const CONSTRAINT_ERRORS: Record<string, { field: string[]; message: strin
   peer_review_reviewer_once: { field: ['input', 'reviewerIds'], message: 'each person takes one part in a review.' },
   intervention_case_one_open_per_school: { field: ['input', 'schoolId'], message: 'the school already has an open intervention case.' },
   intervention_review_once_a_term: { field: ['input', 'term'], message: 'this term was already reviewed.' },
+  // Partnership governance (leaving/leave-request.ts, alerts/rule-agreement.ts), against races.
+  membership_leave_request_one_live: {
+    field: ['input', 'membershipId'],
+    message: 'a request to leave is already pending or agreed for this membership; withdraw it first.',
+  },
+  membership_leave_decision_one_per_body: { field: ['input', 'governingBodyId'], message: 'this body already decided; a body decides once.' },
+  trigger_rule_agreement_once_per_version: { field: ['input', 'ruleId'], message: 'this version of the rule was already agreed for the school.' },
 };

@@ -17,6 +17,8 @@ import { InterventionCase, InterventionMilestone, InterventionReview } from '../
 // Register the peer review and intervention rule kinds with the evaluation.
 import '../reviews/review.rules';
 import '../interventions/intervention.rules';
+import { TriggerRuleAgreement } from '../alerts/rule-agreement';
+import { MembershipLeaveDecision, MembershipLeaveRequest } from '../leaving/leave-request';
 
 /** Every MikroORM entity, listed rather than discovered from folders so tests and builds see the same set. */
 export const entities = [
@@ -45,4 +47,7 @@ export const entities = [
   InterventionCase,
   InterventionMilestone,
   InterventionReview,
+  TriggerRuleAgreement,
+  MembershipLeaveRequest,
+  MembershipLeaveDecision,
 ];

@@ -34,6 +34,8 @@ import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, Sc
 import { PartnershipEventResolver } from '../alerts/partnership-event';
 import { interventionResolvers } from '../interventions/intervention.resolver';
 import { reviewResolvers } from '../reviews/review.resolver';
+import { TriggerRuleAgreementFieldResolver, TriggerRuleAgreementResolver } from '../alerts/rule-agreement';
+import { leaveRequestResolvers } from '../leaving/leave-request';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';
 import { SchoolLatestMeasuresResolver } from '../evidence/latest-measures.resolver';
@@ -76,6 +78,9 @@ export const resolvers: NonEmptyArray<Function> = [
   PartnershipEventResolver,
   ...reviewResolvers,
   ...interventionResolvers,
+  TriggerRuleAgreementResolver,
+  TriggerRuleAgreementFieldResolver,
+  ...leaveRequestResolvers,
 ];
 
 /**
