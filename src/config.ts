@@ -116,6 +116,12 @@ export function configProblems(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.TRELLIS_REQUIRE_AUTH && !/^(1|0|true|false|yes|no)$/i.test(env.TRELLIS_REQUIRE_AUTH)) {
     problems.push(`TRELLIS_REQUIRE_AUTH is "${env.TRELLIS_REQUIRE_AUTH}": set it to true or false.`);
   }
+  if (env.TRELLIS_EXECUTOR && !['jit', 'graphql-js'].includes(env.TRELLIS_EXECUTOR)) {
+    problems.push(`TRELLIS_EXECUTOR is "${env.TRELLIS_EXECUTOR}": set it to jit or graphql-js, or leave it unset (jit).`);
+  }
+  if (env.TRELLIS_PREFETCH && !['on', 'off'].includes(env.TRELLIS_PREFETCH)) {
+    problems.push(`TRELLIS_PREFETCH is "${env.TRELLIS_PREFETCH}": set it to on or off, or leave it unset (on).`);
+  }
   if (env.TRELLIS_JWT_ALG && !JWT_ALGORITHMS.includes(env.TRELLIS_JWT_ALG)) {
     problems.push(`TRELLIS_JWT_ALG is "${env.TRELLIS_JWT_ALG}": set it to one of ${JWT_ALGORITHMS.join(', ')}.`);
   }

@@ -136,6 +136,8 @@ describe('configuration is checked at start, with a sentence per bad value (exit
     [{ TRELLIS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '0' }, /^trellis: TRELLIS_MAX_SUBSCRIPTIONS_PER_CONNECTION is "0"/],
     [{ TRELLIS_SWEEP_INTERVAL_MS: 'hourly' }, /^trellis: TRELLIS_SWEEP_INTERVAL_MS is "hourly"/],
     [{ TRELLIS_SHUTDOWN_TIMEOUT_MS: '1e9' }, /^trellis: TRELLIS_SHUTDOWN_TIMEOUT_MS is "1e9"/],
+    [{ TRELLIS_EXECUTOR: 'fast' }, /^trellis: TRELLIS_EXECUTOR is "fast": set it to jit or graphql-js/],
+    [{ TRELLIS_PREFETCH: 'false' }, /^trellis: TRELLIS_PREFETCH is "false": set it to on or off/],
   ];
 
   it('names every bad variable in the environment (checked in-process for each)', () => {

@@ -4,9 +4,12 @@ import { Field, ID, InterfaceType } from 'type-graphql';
  * Relay's Node interface. Every entity a client may refetch implements it; its `id` is an opaque
  * global ID (base64url of "Type:databaseId") so clients never build IDs or depend on table keys.
  */
+/** The GraphQL type of a value: entities and plain rows (core/rows.ts) carry their entity class. */
+export const nodeTypeName = (value: object): string => value.constructor.name;
+
 @InterfaceType({
   description: 'An object with a stable, opaque global ID that can be refetched with `node(id)`.',
-  resolveType: (value: object) => value.constructor.name,
+  resolveType: nodeTypeName,
 })
 export abstract class Node {
   @Field(() => ID, { name: 'id', description: 'Opaque global ID of this object.' })

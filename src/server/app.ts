@@ -22,6 +22,7 @@ import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
 import { instrumentationPlugins } from './instrumentation';
 import { httpProtocol, prepareWsOperation, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
+import { executorKind, jitGateway } from './executor';
 import { trellisSchema } from './schema';
 import { healthRoutes, HealthState } from './health';
 import { Metrics } from './metrics';
@@ -74,8 +75,10 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const health: HealthState = { draining: false };
   const limits = apolloLimits(Boolean(options.production));
   const trustedDocuments = new TrustedDocuments(options.orm, options.trustedDocuments ?? trustedDocumentsMode());
+  // graphql-jit compiles each distinct document once (executor.ts); graphql-js stays the reference.
+  const execution = executorKind() === 'jit' ? { gateway: jitGateway(schema) } : { schema };
   const apollo = new ApolloServer<Context>({
-    schema,
+    ...execution,
     introspection: !options.production,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import '../database/entities';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { nodeTypeName } from '../core/node';
 import { AuditResolver } from '../auth/audit';
 import { authChecker } from '../auth/auth-checker';
 import { mutationScope } from '../auth/request-scope';
@@ -123,6 +124,9 @@ export async function trellisSchema(): Promise<GraphQLSchema> {
     ];
     for (const [type, description] of roots) if (type) type.description = description;
     openMutationScopes(built);
+    // type-graphql wraps resolveType in an async function; graphql-jit (executor.ts) needs the type
+    // name at once, so Node gets its own synchronous rule back (graphql-js accepts either).
+    (built.getType('Node') as GraphQLInterfaceType).resolveType = nodeTypeName;
   }
   return built;
 }

@@ -1,0 +1,74 @@
+import type { ApolloServerOptionsWithGateway } from '@apollo/server';
+import { execute, getVariableValues, GraphQLSchema, printSchema } from 'graphql';
+import { compileQuery, CompiledQuery, isCompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
+
+type GatewayInterface = ApolloServerOptionsWithGateway<object>['gateway'];
+type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>['executor']>;
+
+/**
+ * Which executor runs queries and mutations over HTTP: `jit` (default) compiles each distinct
+ * document once with graphql-jit and reuses the compiled function; `graphql-js` is graphql-js's own
+ * interpreter, kept as the reference (`TRELLIS_EXECUTOR=graphql-js`). Subscriptions over graphql-ws
+ * always run on graphql-js.
+ */
+export type ExecutorKind = 'jit' | 'graphql-js';
+
+export function executorKind(env: NodeJS.ProcessEnv = process.env): ExecutorKind {
+  const value = env.TRELLIS_EXECUTOR ?? 'jit';
+  if (value !== 'jit' && value !== 'graphql-js') throw new Error(`TRELLIS_EXECUTOR must be jit or graphql-js, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+let compiling = true;
+
+/** For tests that compare the two executors on one server: off runs graphql-js behind the same gateway. */
+export function setCompiledExecution(on: boolean): void {
+  compiling = on;
+}
+
+/** Distinct documents kept compiled; partner apps send a handful, the explorer a few hundred at most. */
+const COMPILED_DOCUMENTS = 1_000;
+
+/**
+ * graphql-jit as Apollo Server's executor. Apollo 5 has no executor option; its gateway interface is
+ * the supported way to hand it one (it still parses, validates, applies the limits and plugins, and
+ * formats errors; only execution is ours). Documents arrive here already validated against the schema
+ * and the query limits, so compiling them is safe; the cache is keyed by Apollo's hash of the text.
+ */
+export function jitGateway(schema: GraphQLSchema): GatewayInterface {
+  const compiled = new LRUCache<string, CompiledQuery>({ max: COMPILED_DOCUMENTS });
+  const executor: GatewayExecutor = async (request) => {
+    if (!compiling) {
+      const { document, context, operationName } = request;
+      return execute({ schema, document, contextValue: context, variableValues: request.request.variables, operationName });
+    }
+    const key = `${request.queryHash}:${request.operationName ?? ''}`;
+    let query = compiled.get(key);
+    if (!query) {
+      const result = compileQuery(schema, request.document, request.operationName ?? undefined);
+      // Not compiled: the errors graphql-js would give (e.g. an unknown operation name).
+      if (!isCompiledQuery(result)) return result;
+      query = result;
+      compiled.set(key, query);
+    }
+    const variables = request.request.variables ?? {};
+    // Variables are checked by graphql-js first, so a wrong or missing one is reported exactly as
+    // without the compiler (Apollo recognises those errors and answers 400 BAD_USER_INPUT).
+    const checked = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
+    if (checked.errors) return { errors: checked.errors };
+    return query.query(undefined, request.context, variables);
+  };
+  return {
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: printSchema(schema) });
+      return () => undefined;
+    },
+    async load() {
+      return { executor };
+    },
+    async stop() {
+      compiled.clear();
+    },
+  };
+}
