@@ -27,6 +27,7 @@ export enum PartnershipEventKind {
   PEER_REVIEW_SCHEDULED = 'peer_review_scheduled',
   PEER_REVIEW_STATUS_CHANGED = 'peer_review_status_changed',
   PEER_REVIEW_ACTION_ASSIGNED = 'peer_review_action_assigned',
+  PEER_REVIEW_REVIEWERS_CHANGED = 'peer_review_reviewers_changed',
   INTERVENTION_CASE_OPENED = 'intervention_case_opened',
   INTERVENTION_CASE_CLOSED = 'intervention_case_closed',
 }
@@ -37,6 +38,9 @@ registerEnumType(PartnershipEventKind, {
     PEER_REVIEW_SCHEDULED: { description: 'A peer review of the school was scheduled.' },
     PEER_REVIEW_STATUS_CHANGED: { description: 'A peer review started, was completed, followed up or cancelled.' },
     PEER_REVIEW_ACTION_ASSIGNED: { description: 'An action agreed at a peer review was assigned to its owner.' },
+    PEER_REVIEW_REVIEWERS_CHANGED: {
+      description: "A reviewer joined or left a peer review's team (told to the whole team, the person added or removed included).",
+    },
     INTERVENTION_CASE_OPENED: { description: 'An intervention case was opened for the school.' },
     INTERVENTION_CASE_CLOSED: { description: 'An intervention case was closed with its outcome.' },
   },
