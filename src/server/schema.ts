@@ -33,6 +33,7 @@ import {
 import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, SchoolStaffResolver } from '../people/people.resolver';
 import { PartnershipEventResolver } from '../alerts/partnership-event';
 import { interventionResolvers } from '../interventions/intervention.resolver';
+import { meResolvers } from '../me/me.resolver';
 import { reviewResolvers } from '../reviews/review.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';
@@ -76,6 +77,7 @@ export const resolvers: NonEmptyArray<Function> = [
   PartnershipEventResolver,
   ...reviewResolvers,
   ...interventionResolvers,
+  ...meResolvers,
 ];
 
 /**
