@@ -33,7 +33,7 @@ export class Migration20261202160000ReviewTeam extends Migration {
 }
 
 /** Rewrites alert_event's kind check as the kinds it allows now, plus `add`, minus `remove`. */
-function widenEventKinds(add: string[], remove: string[]): string {
+export function widenEventKinds(add: string[], remove: string[]): string {
   const list = (values: string[]) => `array[${values.map((v) => `'${v}'`).join(', ')}]::text[]`;
   return `do $$
     declare kinds text[];

@@ -483,6 +483,8 @@ const MUTATIONS: Record<string, MutationCase> = {
     allowed: (caller) => caller === 'govX',
   },
   governingBodyCreate: { input: () => ({ name: 'Exe Second GB', kind: 'SCHOOL', schoolId: id('School', S.X) }), scope: 'write:governance', keysMay: false, allowed: nobody },
+  // Whoever appoints to Exe's body (its own governors) sets its size; keys govern nothing.
+  governingBodySetSize: { input: () => ({ governingBodyId: id('GoverningBody', 26), setSize: 9 }), scope: 'write:governance', keysMay: false, allowed: (caller) => caller === 'govX' },
   governorshipEnd: { input: () => ({ governorshipId: id('Governorship', 36), endedOn: '2025-12-31' }), scope: 'write:governance', keysMay: false, allowed: (caller) => caller === 'govX' },
   groupAddMember: {
     input: () => ({ groupId: id('Group', Z), schoolId: id('School', S.N), role: 'MEMBER', joinedOn: '2025-09-01' }),

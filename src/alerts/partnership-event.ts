@@ -28,6 +28,7 @@ export enum PartnershipEventKind {
   PEER_REVIEW_STATUS_CHANGED = 'peer_review_status_changed',
   PEER_REVIEW_ACTION_ASSIGNED = 'peer_review_action_assigned',
   PEER_REVIEW_REVIEWERS_CHANGED = 'peer_review_reviewers_changed',
+  GOVERNING_BODY_SIZE_SET = 'governing_body_size_set',
   INTERVENTION_CASE_OPENED = 'intervention_case_opened',
   INTERVENTION_CASE_CLOSED = 'intervention_case_closed',
 }
@@ -41,6 +42,7 @@ registerEnumType(PartnershipEventKind, {
     PEER_REVIEW_REVIEWERS_CHANGED: {
       description: "A reviewer joined or left a peer review's team (told to the whole team, the person added or removed included).",
     },
+    GOVERNING_BODY_SIZE_SET: { description: "A governing body's set size (seats) was set or changed; told to each school it governs and its members." },
     INTERVENTION_CASE_OPENED: { description: 'An intervention case was opened for the school.' },
     INTERVENTION_CASE_CLOSED: { description: 'An intervention case was closed with its outcome.' },
   },

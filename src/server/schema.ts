@@ -34,6 +34,7 @@ import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, Sc
 import { PartnershipEventResolver } from '../alerts/partnership-event';
 import { interventionResolvers } from '../interventions/intervention.resolver';
 import { meResolvers } from '../me/me.resolver';
+import { governanceHealthResolvers } from '../governance/governance-health';
 import { reviewResolvers } from '../reviews/review.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';
@@ -78,6 +79,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...reviewResolvers,
   ...interventionResolvers,
   ...meResolvers,
+  ...governanceHealthResolvers,
 ];
 
 /**
