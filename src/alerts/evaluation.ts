@@ -2,6 +2,7 @@ import { currentMembership, sittingGovernor } from '../core/current';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEvent, onDomainEvent } from '../core/domain-events';
 import { TriggerRuleKind } from './alert.enums';
+import { expectedToDateSql } from '../support/staff-days';
 import { resolveAlertsOfSchoolsNotEvaluated } from './closed-schools';
 
 /**
@@ -169,7 +170,7 @@ const MATCHES: Partial<Record<TriggerRuleKind, string>> = {
 
   [TriggerRuleKind.SUPPORT_SHORTFALL]: `links as (
       select sl.id, sl.giver_id, sl.receiver_id, sl.area, sl.staff_days_committed, sl.staff_days_delivered,
-        round(sl.staff_days_committed * least(1, (current_date - sl.started_on)::numeric / nullif(sl.ends_on - sl.started_on, 0)), 1) as expected
+        ${expectedToDateSql('sl')} as expected
       from support_link sl join target t on t.school_id = sl.receiver_id
       where sl.ends_on is not null and sl.started_on <= current_date),
     matches as (

@@ -35,6 +35,7 @@ import { PartnershipEventResolver } from '../alerts/partnership-event';
 import { interventionResolvers } from '../interventions/intervention.resolver';
 import { meResolvers } from '../me/me.resolver';
 import { governanceHealthResolvers } from '../governance/governance-health';
+import { staffDaysResolvers } from '../support/staff-days';
 import { reviewResolvers } from '../reviews/review.resolver';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';
@@ -80,6 +81,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...interventionResolvers,
   ...meResolvers,
   ...governanceHealthResolvers,
+  ...staffDaysResolvers,
 ];
 
 /**
