@@ -112,7 +112,7 @@ export const FIXTURE_SQL = `
   insert into peer_review_reviewer (peer_review_id, person_id, role, school_id) values (81, 108, 'lead_reviewer', 1), (81, 105, 'reviewer', 4);
   insert into peer_review_action (id, peer_review_id, description, owner_id, due_on, created_by) values (91, 81, 'Share the behaviour policy', 109, '2027-01-31', 'fixture');
   insert into intervention_case (id, school_id, reason, lead_id, supporting_school_id, supporting_group_id, concern, opened_on, created_by)
-    values (85, 6, 'leaders', 109, 1, 12, 'Attendance', '2025-09-01', 'fixture');
+    values (85, 6, 'leaders', 109, null, 12, 'Attendance', '2025-09-01', 'fixture');
   insert into intervention_milestone (id, case_id, description, due_on) values (86, 85, 'Attendance above 92%', '2027-03-31');
   insert into intervention_review (id, case_id, academic_year, term, rating, notes, reviewed_on, recorded_by)
     values (87, 85, '2024/25', 'summer', 'amber', 'Improving', '2025-09-02', 'fixture');

@@ -396,8 +396,8 @@ let objectiveOfZ = 0;
 let reviewersOfX = new Set<number>();
 /** The review of Exe is run by Cluster K (whoever may change it: the officer whose schools are in it) and its reviewers. */
 const runsReviewOfX = (caller: string, o: Oracle) => o.groups.has(G.K) || reviewersOfX.has(personOf(caller) ?? -1);
-/** The case at Exe is run by its lead and its supporters (Cluster K's changers, whoever reaches Ashdown). */
-const runsCaseAtX = (caller: string, o: Oracle) => caller === 'prlX' || o.groups.has(G.K) || o.schools.has(S.A);
+/** The case at Exe is run by its lead and its supporter (whoever may change Cluster K). */
+const runsCaseAtX = (caller: string, o: Oracle) => caller === 'prlX' || o.groups.has(G.K);
 
 const MUTATIONS: Record<string, MutationCase> = {
   // Peer reviews (issue 11): scheduling and the team are the scheduling group's; the rest its runners'.

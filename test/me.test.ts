@@ -15,7 +15,7 @@ const ME = `query {
     person { fullName }
     posts { role school { urn } group { name } }
     governorships { role governingBody { name } }
-    reach { admin roles localAuthorityCodes schools { school { urn } authority via } groups { group { name } authority } }
+    reach { admin roles localAuthorityCodes schools(first: 10) { totalCount edges { node { school { urn } authority via } } } groups { group { name } authority } }
     openAlerts(first: 10) { totalCount edges { node { status school { urn } } } }
     peerReviews(first: 10) { totalCount edges { node { id status school { urn } } } }
     actionsDue(first: 10) { totalCount edges { node { description dueOn overdue } } }
@@ -83,7 +83,7 @@ describe('me: what is mine to do', () => {
     expect(ceo.governorships).toEqual([]);
     expect(ceo.reach).toMatchObject({ admin: false, roles: [], localAuthorityCodes: [] });
     expect(ceo.reach.groups).toEqual([{ group: { name: 'Mine Trust' }, authority: 'LEADER' }]);
-    expect(ceo.reach.schools.map((s: any) => [s.school.urn, s.authority, s.via])).toEqual([
+    expect(ceo.reach.schools.edges.map(({ node: s }: any) => [s.school.urn, s.authority, s.via])).toEqual([
       [urn, 'LEADER', 'Mine Trust'],
       [urn + 1, 'LEADER', 'Mine Trust'],
       [urn + 2, 'LEADER', 'Mine Trust'],
@@ -109,7 +109,7 @@ describe('me: what is mine to do', () => {
       ['Soon: model a phonics lesson', false],
     ]);
     // A partner's review lead receives the trust's other schools' alerts, and nothing else of them.
-    expect(reviewer.reach.schools.map((s: any) => [s.school.urn, s.authority])).toEqual([
+    expect(reviewer.reach.schools.edges.map(({ node: s }: any) => [s.school.urn, s.authority])).toEqual([
       [urn, 'ALERTS'],
       [urn + 1, 'ALERTS'],
     ]);
@@ -127,19 +127,19 @@ describe('me: what is mine to do', () => {
     const governor = await me('governorA');
     expect(governor.posts).toEqual([]);
     expect(governor.governorships).toEqual([{ role: 'LOCAL_GOVERNOR', governingBody: { name: 'Mine Trust School A Local Committee' } }]);
-    expect(governor.reach.schools.map((s: any) => [s.school.urn, s.authority])).toEqual([[urn, 'COMMITTEE']]);
+    expect(governor.reach.schools.edges.map(({ node: s }: any) => [s.school.urn, s.authority])).toEqual([[urn, 'COMMITTEE']]);
     expect(governor.openAlerts.edges.map((e: any) => e.node.school.urn)).toEqual([urn, urn]);
     expect(governor.executiveOverview).toBeNull();
 
     const teacher = await me('teacherA');
     expect(teacher.posts).toEqual([{ role: 'TEACHER', school: { urn }, group: null }]);
-    expect(teacher.reach.schools).toEqual([]);
+    expect(teacher.reach.schools).toEqual({ totalCount: 0, edges: [] });
     expect(teacher.openAlerts.totalCount).toBe(0);
     expect(teacher.peerReviews.totalCount).toBe(0);
 
     const nobody = await me('nobody');
     expect(nobody).toMatchObject({ person: { fullName: 'No Post (Mine Trust)' }, posts: [], governorships: [], executiveOverview: null });
-    expect(nobody.reach).toMatchObject({ schools: [], groups: [] });
+    expect(nobody.reach).toMatchObject({ schools: { totalCount: 0, edges: [] }, groups: [] });
   });
 
   it('a reviewer pages their actions with cursors; finished reviews only when asked', async () => {
@@ -154,6 +154,28 @@ describe('me: what is mine to do', () => {
       after: page.pageInfo.endCursor,
     });
     expect(foreign.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+  });
+
+  it("a local authority officer's reach is every school of the authority, paged by name", async () => {
+    await app.sql(`update school set la_code = 990 where urn between $1 and $2`, [urn, urn + 4]);
+    const [officer] = await app.sql<{ id: number }>(`insert into person (full_name) values ('Officer 990') returning id`);
+    await app.sql(`insert into role_grant (person_id, role, la_code) values ($1, 'la_officer', 990)`, [officer.id]);
+    const token = `Bearer ${await tokenFor(officer.id)}`;
+    const REACH = `query ($after: String) { me { reach { roles localAuthorityCodes schools(first: 2, after: $after) {
+      totalCount edges { node { school { urn } authority } } pageInfo { hasNextPage endCursor } } } } }`;
+    const first = (await app.gqlAs(token, REACH)).data!.me.reach;
+    expect(first).toMatchObject({ roles: ['la_officer'], localAuthorityCodes: [990] });
+    expect(first.schools.totalCount).toBe(5);
+    const urns: number[] = first.schools.edges.map((e: any) => e.node.school.urn);
+    let cursor = first.schools.pageInfo.endCursor;
+    for (let more = first.schools.pageInfo.hasNextPage; more; ) {
+      const next = (await app.gqlAs(token, REACH, { after: cursor })).data!.me.reach.schools;
+      urns.push(...next.edges.map((e: any) => e.node.school.urn));
+      expect(next.edges.every((e: any) => e.node.authority === 'OFFICER')).toBe(true);
+      cursor = next.pageInfo.endCursor;
+      more = next.pageInfo.hasNextPage;
+    }
+    expect(urns.sort()).toEqual([urn, urn + 1, urn + 2, urn + 3, urn + 4]);
   });
 
   it('is null for an anonymous caller and for an API key, whatever its scopes', async () => {

@@ -13,14 +13,16 @@ import { ALERT_CURSOR_LIST, AlertEvent, isAlertPosition } from './alert-event';
 import type { AlertEventKind } from './alert.enums';
 
 /**
- * Workflow events: what happened in a peer review or an intervention case that someone must hear of
- * at once (a review scheduled for your school, an action assigned to you). They are rows of the
+ * Workflow events: what happened in a peer review, an intervention case or a governing body that someone
+ * must hear of at once (a review scheduled for your school, an action assigned to you, a reviewer added,
+ * your board's size set). They are rows of the
  * alert log (`alert_event` with no alert), written in the transaction of the change, so they share
  * its contract (README.md in this folder): stamped after commit by the one sequencer, delivered by
  * the one feed per instance, resumable with `since`, nothing announced for a change that rolled back.
  *
  * Reach: everyone who reaches the school (its governors, its groups' leaders, officers, admins) and
- * the people the event names (`person_ids`: the reviewers, an action's owner, a case's lead), even
+ * the people the event names (`person_ids`: the reviewers, an action's owner, a case's lead, a body's
+ * sitting members), even
  * when they reach the school only through the review or case.
  */
 export enum PartnershipEventKind {
@@ -34,7 +36,7 @@ export enum PartnershipEventKind {
 }
 registerEnumType(PartnershipEventKind, {
   name: 'PartnershipEventKind',
-  description: 'What happened in a peer review or an intervention case.',
+  description: 'What happened in a peer review, an intervention case or a governing body that the people concerned must hear of.',
   valuesConfig: {
     PEER_REVIEW_SCHEDULED: { description: 'A peer review of the school was scheduled.' },
     PEER_REVIEW_STATUS_CHANGED: { description: 'A peer review started, was completed, followed up or cancelled.' },

@@ -8,7 +8,7 @@ import { intArray, Scope } from '../auth/viewer';
 import type { Context } from '../core/context';
 import { currentMembership, servingPost, sittingGovernor } from '../core/current';
 import { byId } from '../core/loaders';
-import { badInput, connectionOf, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
+import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
 import { groupReach, schoolReach } from '../core/reach';
 import { mapRows } from '../core/rows';
 import { Governorship } from '../governance/governance.entity';
@@ -261,21 +261,48 @@ export class ReachedGroupResolver {
   }
 }
 
+@ObjectType({ description: 'An edge in the list of schools a person reaches.' })
+export class ReachedSchoolEdge extends EdgeType(ReachedSchool, 'The school reached, and how.') {}
+
+@ObjectType({ description: 'A page of the schools a person reaches.' })
+export class ReachedSchoolConnection extends ConnectionType(ReachedSchoolEdge) {}
+
 @Resolver(() => MyReach)
 export class MyReachResolver {
-  @FieldResolver(() => [ReachedSchool], {
+  @FieldResolver(() => ReachedSchoolConnection, {
     description: "Schools they reach, each once with the strongest authority held, by name (an officer's whole authority included).",
   })
-  async schools(@Root() reach: MyReach, @Ctx() ctx: Context): Promise<ReachedSchool[]> {
-    const rows: { school_id: number; authority: ReachAuthority; via: string }[] = await ctx.em.getConnection().execute(
-      `select distinct on (s.name, s.id) r.school_id, r.authority, r.via from ${schoolReach()} r join school s on s.id = r.school_id
-       where r.person_id = ? order by s.name, s.id, ${RANK_SQL}, r.via`,
-      [reach.me.personId],
+  async schools(@Root() reach: MyReach, @Ctx() ctx: Context, @Args() pageArgs: PageArgs) {
+    const list = 'me.reach.schools';
+    const page = readPage(list, pageArgs, isPosition);
+    const offset = page.after ?? 0;
+    const rows: { school_id: number; authority: ReachAuthority; via: string; total: string }[] = await ctx.em.getConnection().execute(
+      `select *, count(*) over () as total from (
+         select distinct on (s.name, s.id) s.name, r.school_id, r.authority, r.via from ${schoolReach()} r join school s on s.id = r.school_id
+         where r.person_id = ? order by s.name, s.id, ${RANK_SQL}, r.via) reached
+       order by name, school_id offset ? limit ?`,
+      [reach.me.personId, offset, page.size + 1],
     );
-    return rows.map((row) => Object.assign(new ReachedSchool(), { schoolId: row.school_id, authority: row.authority, via: row.via }));
+    const total = rows.length ? Number(rows[0].total) : 0;
+    return connectionOf(
+      rows.map((row, i) => ({ row, position: offset + i + 1 })),
+      page,
+      ({ row, position }) => ({
+        node: Object.assign(new ReachedSchool(), { schoolId: row.school_id, authority: row.authority, via: row.via }),
+        cursor: encodeCursor(list, position),
+      }),
+      // Past the end there is no row to carry the count: count again only then.
+      async () => {
+        if (rows.length || offset === 0) return total;
+        const [counted]: { n: number }[] = await ctx.em
+          .getConnection()
+          .execute(`select count(distinct r.school_id)::int as n from ${schoolReach()} r where r.person_id = ?`, [reach.me.personId]);
+        return counted.n;
+      },
+    );
   }
 
-  @FieldResolver(() => [ReachedGroup], { description: 'Federations and trusts they govern or lead, by name.' })
+  @FieldResolver(() => [ReachedGroup], { description: 'Federations and trusts they govern or lead, by name (a handful at most).' })
   async groups(@Root() reach: MyReach, @Ctx() ctx: Context): Promise<ReachedGroup[]> {
     const rows: { group_id: number; authority: ReachAuthority }[] = await ctx.em.getConnection().execute(
       `select distinct on (g.name, g.id) r.group_id, r.authority from ${groupReach()} r join school_group g on g.id = r.group_id
