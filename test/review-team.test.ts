@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepTimeBasedRules } from '../src/alerts/sweep';
+import { createApiKey } from '../src/auth/api-keys';
 import { fromGlobalId } from '../src/core/node';
 import { databaseChecksum } from './access-fixture';
 import { collect, connected, globalId, sleep, wsClient } from './alert-fixtures';
@@ -221,6 +222,15 @@ describe("a peer review's team, after scheduling", () => {
     const anonymous = await app.gqlAs(undefined, ADD, { input: { peerReviewId: reviewId, personId: p.person('leadC') } });
     expect(anonymous.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
     expect(await databaseChecksum(app)).toBe(before);
+    // An API key that reads and writes alerts, but may not change the group, is told so; one without write:alerts is forbidden.
+    const alertsKey = await createApiKey(app.orm.em.fork(), 'team key', ['read:alerts', 'write:alerts', 'read:people']);
+    const readKey = await createApiKey(app.orm.em.fork(), 'read key', ['read:alerts', 'read:people']);
+    const keyed = await app.gqlAs(`Bearer ${alertsKey.key}`, ADD, { input: { peerReviewId: reviewId, personId: p.person('leadC') } });
+    expect(keyed.data!.peerReviewReviewerAdd.userErrors[0]).toMatchObject({ field: ['input', 'peerReviewId'], code: 'NOT_ALLOWED' });
+    const readOnly = await app.gqlAs(`Bearer ${readKey.key}`, REMOVE, { input: { peerReviewId: reviewId, personId: p.person('headB') } });
+    expect(readOnly.errors![0].extensions!.code).toBe('FORBIDDEN');
+    const [{ n }] = await app.sql<{ n: number }>(`select count(*)::int as n from peer_review_reviewer where peer_review_id = $1`, [fromGlobalId(reviewId)!.id]);
+    expect(n).toBe(1);
   });
 
   it('the team no longer changes once the review is completed, followed up or cancelled', async () => {
@@ -244,6 +254,19 @@ describe("a peer review's team, after scheduling", () => {
     }
     expect((await call('ceo', STATUS, { peerReviewId: completed, status: 'FOLLOWED_UP', on: '2025-11-06' })).userErrors).toEqual([]);
     expect((await call('ceo', ADD, { peerReviewId: completed, personId: p.person('leadC') })).userErrors[0].message).toMatch(/FOLLOWED_UP review/);
+  });
+});
+
+describe('the alert log accepts every workflow event kind', () => {
+  it("after this branch's migrations, the kind check holds the alert kinds and every PartnershipEventKind", async () => {
+    const app = await startTestApp();
+    try {
+      const [{ def }] = await app.sql<{ def: string }>(`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'alert_event_kind_check'`);
+      const { PartnershipEventKind } = await import('../src/alerts/partnership-event');
+      for (const kind of ['raised', 'acknowledged', 'resolved', ...Object.values(PartnershipEventKind)]) expect(def, kind).toContain(`'${kind}'`);
+    } finally {
+      await app.close();
+    }
   });
 });
 
