@@ -193,7 +193,8 @@ describe('governingBodySetSize', () => {
     const byKey = await app.gqlAs(`Bearer ${key.key}`, SET_SIZE, { input: { governingBodyId: globalId('GoverningBody', 20), setSize: 11 } });
     expect(byKey.data!.governingBodySetSize.userErrors[0]).toMatchObject({ field: ['input', 'governingBodyId'], code: 'NOT_ALLOWED' });
     expect(await databaseChecksum(app)).toBe(before);
-    // The trust's board appoints the committee, so sets its size.
+    // The trust's board appoints the committee, so sets its size; setting the same size again changes nothing and is said so.
     expect(await set(109, globalId('GoverningBody', 23), 6)).toEqual([]);
+    expect(await set(109, globalId('GoverningBody', 23), 6)).toEqual([{ field: ['input', 'setSize'], code: 'CONFLICT', message: 'is already 6; nothing to change.' }]);
   });
 });

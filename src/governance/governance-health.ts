@@ -13,7 +13,7 @@ import { byId } from '../core/loaders';
 import { loadByGlobalId, mutate } from '../core/mutation';
 import { badInput } from '../core/pagination';
 import { mapRows } from '../core/rows';
-import { check, fail, UserError } from '../core/user-errors';
+import { check, fail, UserError, UserErrorCode } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { Person } from '../people/person.entity';
 import { GoverningBody, Governorship } from './governance.entity';
@@ -324,6 +324,7 @@ export class GoverningBodySetSizeMutation {
         mayChangeSeat(scope, facts, { personId: 0, appointingBody: 'co_opted' }, 'appoint', ctx.viewer.personId),
       );
       const before = body.setSize ?? null;
+      if (before === input.setSize) fail(['input', 'setSize'], `is already ${before}; nothing to change.`, UserErrorCode.CONFLICT);
       body.setSize = input.setSize;
       await em.flush();
       const [health] = [...(await healthOf(em, [body.id], 0)).values()];
