@@ -118,9 +118,15 @@ describe('staff days rolled up', () => {
 
   it('a page of schools costs the same statements whatever its size (no query per school)', async () => {
     const query = `query ($n: Int!) { schools(first: $n) { edges { node { staffDays { given { links } received { links } } } } } }`;
-    await app.data(query, { n: 1 }); // the caller's scope is read once, then cached: count after that
-    const few = await app.countStatements(() => app.data(query, { n: 1 }));
-    const many = await app.countStatements(() => app.data(query, { n: 4 }));
+    // The caller's scope is read once, then cached until access may have changed (an earlier test's change
+    // is announced asynchronously): take the fewest of a few runs of each, which leaves the scope out.
+    const least = async (n: number) => {
+      const counts: number[] = [];
+      for (let run = 0; run < 3; run++) counts.push(await app.countStatements(() => app.data(query, { n })));
+      return Math.min(...counts);
+    };
+    const few = await least(1);
+    const many = await least(4);
     expect(many).toBe(few);
   });
 });
