@@ -210,8 +210,17 @@ export class BoardOverlapResolver {
   }
 }
 
-/** Bodies of each group now: its own, and its current member schools' own bodies and local committees. */
-async function groupBodies(ctx: Context, groupIds: number[]): Promise<Map<number, GoverningBody[]>> {
+/** A group's bodies (those the caller may read) and how many people sit on two or more of them. */
+interface GroupBodies {
+  bodies: GoverningBody[];
+  peopleOnSeveralBoards: number;
+}
+
+/**
+ * Bodies of each group now: its own, and its current member schools' own bodies and local committees,
+ * with the people sitting on several of them, for a whole batch of groups in two statements.
+ */
+async function groupBodies(ctx: Context, groupIds: number[]): Promise<Map<number, GroupBodies>> {
   const visible = await rowFilter(ctx.viewer, 'governing_body');
   const rows: Record<string, unknown>[] = await ctx.em.getConnection().execute(
     `select distinct on (x._parent, t.id) x._parent, t.* from (
@@ -224,11 +233,25 @@ async function groupBodies(ctx: Context, groupIds: number[]): Promise<Map<number
   );
   // The SQL keeps to the bodies the caller may read (the GoverningBody row rule), so every row counts.
   const bodies = mapRows(ctx.em, GoverningBody, rows);
-  const result = new Map<number, GoverningBody[]>();
+  const result = new Map<number, GroupBodies>();
   rows.forEach((row, i) => {
     const parent = Number(row._parent);
-    result.set(parent, [...(result.get(parent) ?? []), bodies[i]]);
+    const entry = result.get(parent) ?? { bodies: [], peopleOnSeveralBoards: 0 };
+    entry.bodies.push(bodies[i]);
+    result.set(parent, entry);
   });
+  const pairs = [...result].flatMap(([groupId, entry]) => entry.bodies.map((body) => [groupId, body.id]));
+  if (pairs.length) {
+    const counts: { group_id: number; n: number }[] = await ctx.em.getConnection().execute(
+      `select gb.group_id, count(*)::int as n from (
+         select gb.group_id, g.person_id from unnest(?::int[], ?::int[]) gb(group_id, body_id)
+         join governorship g on g.governing_body_id = gb.body_id and g.role not in ${NOT_SEATS} and ${sittingGovernor('g')}
+         group by gb.group_id, g.person_id having count(distinct g.governing_body_id) > 1) gb
+       group by gb.group_id`,
+      [intArray(pairs.map((p) => p[0])), intArray(pairs.map((p) => p[1]))],
+    );
+    for (const count of counts) result.get(count.group_id)!.peopleOnSeveralBoards = count.n;
+  }
   return result;
 }
 
@@ -244,23 +267,21 @@ export class GroupGovernanceHealthResolver {
     @Arg('termsEndingWithinDays', () => Int, { defaultValue: 60, description: 'Count terms ending within this many days (0 to 3660).' }) withinDays: number,
   ): Promise<GroupGovernanceHealth> {
     checkDays(withinDays);
-    const bodiesByGroup = await ctx.loaders
-      .get(`Group.governanceBodies`, () => new DataLoader<number, GoverningBody[]>(async (ids) => {
-        const found = await groupBodies(ctx, [...ids]);
-        return ids.map((id) => found.get(id) ?? []);
-      }))
+    const { bodies, peopleOnSeveralBoards } = await ctx.loaders
+      .get(
+        `Group.governanceBodies`,
+        () =>
+          new DataLoader<number, GroupBodies>(async (ids) => {
+            const found = await groupBodies(ctx, [...ids]);
+            return ids.map((id) => found.get(id) ?? { bodies: [], peopleOnSeveralBoards: 0 });
+          }),
+      )
       .load(group.id);
     const loader = healthLoader(ctx, withinDays);
-    const healths = (await loader.loadMany(bodiesByGroup.map((b) => b.id))).filter((h): h is GovernanceHealth => h instanceof GovernanceHealth);
+    const healths = (await loader.loadMany(bodies.map((b) => b.id))).filter((h): h is GovernanceHealth => h instanceof GovernanceHealth);
     const sum = (pick: (h: GovernanceHealth) => number) => healths.reduce((total, h) => total + pick(h), 0);
     const filled = sum((h) => h.seatsFilled);
     const moves = sum((h) => h.appointmentsLast12Months + h.departuresLast12Months);
-    // People on two or more of these bodies: counted from the seats of the group's bodies only.
-    const [{ n }]: { n: number }[] = await ctx.em.getConnection().execute(
-      `select count(*)::int as n from (select g.person_id from governorship g where g.governing_body_id = any(?::int[])
-         and g.role not in ${NOT_SEATS} and ${sittingGovernor('g')} group by g.person_id having count(distinct g.governing_body_id) > 1) several`,
-      [intArray(bodiesByGroup.map((b) => b.id))],
-    );
     return Object.assign(new GroupGovernanceHealth(), {
       bodyCount: healths.length,
       bodiesWithoutSetSize: healths.filter((h) => h.setSize == null).length,
@@ -271,7 +292,7 @@ export class GroupGovernanceHealthResolver {
       appointmentsLast12Months: sum((h) => h.appointmentsLast12Months),
       departuresLast12Months: sum((h) => h.departuresLast12Months),
       turnover: filled > 0 ? Math.round((moves / filled) * 100) / 100 : null,
-      peopleOnSeveralBoards: n,
+      peopleOnSeveralBoards,
       bodies: healths,
     });
   }
