@@ -17,6 +17,7 @@ import { check, fail, UserError, UserErrorCode } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { Person } from '../people/person.entity';
 import { GoverningBody, Governorship } from './governance.entity';
+import { NOT_SEATS } from './governance.enums';
 
 /*
  * Governance health (issue 11 item 4): is a board full, stable and renewing itself? Per governing body,
@@ -35,8 +36,6 @@ import { GoverningBody, Governorship } from './governance.entity';
  *  - on several boards: sitting governors of the body who also sit, now, on other bodies.
  */
 
-/** Roles that are not seats on the board. */
-const NOT_SEATS = `('governance_professional', 'member', 'accounting_officer', 'chief_financial_officer')`;
 /** The day a seat ended: stood down, or the day after its term ran out. */
 const LEFT_ON = `least(g.ended_on, g.term_ends_on + 1)`;
 
