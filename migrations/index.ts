@@ -10,6 +10,8 @@ import { Migration20261202110000ReviewsAndInterventions } from './Migration20261
 import { Migration20261202120000Analytics } from './Migration20261202120000Analytics';
 import { Migration20261202140000TrustedDocuments } from './Migration20261202140000TrustedDocuments';
 import { Migration20261202150000PartnershipGovernance } from './Migration20261202150000PartnershipGovernance';
+import { Migration20261202160000ReviewTeam } from './Migration20261202160000ReviewTeam';
+import { Migration20261202160100GovernanceHealth } from './Migration20261202160100GovernanceHealth';
 
 /** Every migration in order. New ones are appended here as well as added to this folder. */
 export const migrationsList: MigrationObject[] = [
@@ -24,4 +26,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202120000Analytics', class: Migration20261202120000Analytics },
   { name: 'Migration20261202140000TrustedDocuments', class: Migration20261202140000TrustedDocuments },
   { name: 'Migration20261202150000PartnershipGovernance', class: Migration20261202150000PartnershipGovernance },
+  { name: 'Migration20261202160000ReviewTeam', class: Migration20261202160000ReviewTeam },
+  { name: 'Migration20261202160100GovernanceHealth', class: Migration20261202160100GovernanceHealth },
 ];

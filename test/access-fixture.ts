@@ -18,10 +18,15 @@ import { type TestApp, tokenFor } from './helpers';
  *   laOfficer: officer for LA 850. outsider: a person with no posts or seats.
  *   Partnership governance: Trust T's PEER_REVIEW rule (version 2; Tamar's committee agreed version 1),
  *   and Tamar's refused request to leave T (its committee consented, the board refused).
+ *   A peer review of Exe by Cluster K (81, in progress): headA leads, govF reviews (partner schools A and
+ *     F1); an action (91) owned by prlX. An intervention case at Exe (85) supported by K and Ashdown, led
+ *     by prlX, with a milestone (86) and last summer's termly review (87).
  */
 export const S = { A: 1, T1: 2, T2: 3, F1: 4, F2: 5, X: 6, N: 7 };
 export const G = { F: 10, T: 11, K: 12 };
 export const BODY = { A: 21, TB: 22, FB: 23, LC1: 24, X: 26 };
+export const REVIEW = { X: 81, actionX: 91 };
+export const CASE = { X: 85, milestoneX: 86 };
 export const P = {
   govA: 101,
   govA2: 102,
@@ -114,6 +119,17 @@ export const FIXTURE_SQL = `
     (81, 53, 2, 11, 24, 22, 'Tamar asked to leave', current_date + 200, current_date, 'person:103', 'refused', now(), 'person:104');
   insert into membership_leave_decision (request_id, governing_body_id, decision, reason, decided_by) values
     (81, 24, 'consent', null, 'person:103'), (81, 22, 'refuse', 'Not while the trust is rebrokered', 'person:104');
+  insert into peer_review (id, school_id, group_id, reason, status, started_on, created_by) values (81, 6, 12, 'scheduled', 'in_progress', '2025-10-01', 'fixture');
+  insert into peer_review_reviewer (peer_review_id, person_id, role, school_id) values (81, 108, 'lead_reviewer', 1), (81, 105, 'reviewer', 4);
+  insert into peer_review_action (id, peer_review_id, description, owner_id, due_on, created_by) values (91, 81, 'Share the behaviour policy', 109, '2027-01-31', 'fixture');
+  insert into intervention_case (id, school_id, reason, lead_id, supporting_school_id, supporting_group_id, concern, opened_on, created_by)
+    values (85, 6, 'leaders', 109, null, 12, 'Attendance', '2025-09-01', 'fixture');
+  insert into intervention_milestone (id, case_id, description, due_on) values (86, 85, 'Attendance above 92%', '2027-03-31');
+  insert into intervention_review (id, case_id, academic_year, term, rating, notes, reviewed_on, recorded_by)
+    values (87, 85, '2024/25', 'summer', 'amber', 'Improving', '2025-09-02', 'fixture');
+  select setval(pg_get_serial_sequence('peer_review', 'id'), 100); select setval(pg_get_serial_sequence('peer_review_action', 'id'), 100);
+  select setval(pg_get_serial_sequence('intervention_case', 'id'), 100); select setval(pg_get_serial_sequence('intervention_milestone', 'id'), 100);
+  select setval(pg_get_serial_sequence('intervention_review', 'id'), 100);
   select setval(pg_get_serial_sequence('school', 'id'), 100); select setval(pg_get_serial_sequence('school_group', 'id'), 100);
   select setval(pg_get_serial_sequence('membership', 'id'), 100); select setval(pg_get_serial_sequence('governing_body', 'id'), 100);
   select setval(pg_get_serial_sequence('person', 'id'), 1000); select setval(pg_get_serial_sequence('governorship', 'id'), 100);
@@ -173,11 +189,23 @@ with
     union select person_id, governing_body_id from seat
     union select sr.person_id, b.id from school_reach sr join led l on l.school_id = sr.school_id
       join governing_body b on b.group_id = l.group_id and b.kind in ('federation', 'trust_board')),
+  review_sees as (
+    select sr.person_id, pr.id as review_id from school_reach sr join peer_review pr on pr.school_id = sr.school_id
+    union select gr.person_id, pr.id from group_reach gr join peer_review pr on pr.group_id = gr.group_id
+    union select person_id, peer_review_id from peer_review_reviewer),
+  case_sees as (
+    select sr.person_id, c.id as case_id from school_reach sr join intervention_case c on sr.school_id in (c.school_id, c.supporting_school_id)
+    union select gr.person_id, c.id from group_reach gr join intervention_case c on c.supporting_group_id = gr.group_id
+    union select lead_id, id from intervention_case),
   people_reach as (
     select id as person_id, id as other from person
     union select sr.person_id, p.person_id from school_reach sr join post p on p.school_id = sr.school_id
     union select gr.person_id, p.person_id from group_reach gr join post p on p.group_id = gr.group_id
-    union select br.person_id, g.person_id from body_reach br join governorship g on g.governing_body_id = br.body_id),
+    union select br.person_id, g.person_id from body_reach br join governorship g on g.governing_body_id = br.body_id
+    -- the people a review or case names, for whoever sees it (names only)
+    union select rs.person_id, rr.person_id from review_sees rs join peer_review_reviewer rr on rr.peer_review_id = rs.review_id
+    union select rs.person_id, a.owner_id from review_sees rs join peer_review_action a on a.peer_review_id = rs.review_id
+    union select cs.person_id, c.lead_id from case_sees cs join intervention_case c on c.id = cs.case_id),
   colleagues as (
     select id as person_id, id as other from person
     union select a.person_id, b.person_id from seat a join seat b on b.governing_body_id = a.governing_body_id)

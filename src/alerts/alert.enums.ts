@@ -108,7 +108,7 @@ registerEnumType(TriggerRuleKind, {
         "The school's own grade for an area is better than the latest inspection's (if not older than `maxEvidenceAgeYears`, default 6) by `margin` grades or more.",
     },
     WORKING_IN_ISOLATION: { description: 'No partnership membership and no support received for `months` months.' },
-    PEER_REVIEW_OVERDUE: { description: 'No peer review started for `months` months.' },
+    PEER_REVIEW_OVERDUE: { description: 'No peer review completed for `months` months (a planned, started or cancelled one does not count).' },
     SUPPORT_SHORTFALL: {
       description: 'Staff days delivered to the school are more than `shortfallPercent`% short of those committed to date.',
     },

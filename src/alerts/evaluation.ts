@@ -2,6 +2,7 @@ import { currentMembership, sittingGovernor } from '../core/current';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEvent, onDomainEvent } from '../core/domain-events';
 import { TriggerRuleKind } from './alert.enums';
+import { expectedToDateSql } from '../support/staff-days';
 import { resolveAlertsOfSchoolsNotEvaluated } from './closed-schools';
 import { currentVersionInEffect, lastAgreedVersion, ruleInEffect } from './rule-agreement.sql';
 
@@ -158,16 +159,19 @@ const MATCHES: Partial<Record<TriggerRuleKind, string>> = {
         and not exists (select 1 from support_link sl where sl.receiver_id = r.school_id and sl.started_on <= current_date
           and (sl.ends_on is null or sl.ends_on > current_date - ${months})))`,
 
+  // Only a review that was carried out counts: a PLANNED, IN_PROGRESS or CANCELLED one is an intention, not a
+  // review, and must not silence the rule; a COMPLETED (or FOLLOWED_UP) one counts from the day it completed.
   [TriggerRuleKind.PEER_REVIEW_OVERDUE]: `matches as (
       select ${RULE_COLUMNS}, jsonb_build_object('months', (r.p->>'months')::int,
-        'lastReviewStartedOn', (select max(pr.started_on) from peer_review pr where pr.school_id = r.school_id and pr.status <> 'cancelled')) as evidence
+        'lastReviewCompletedOn', (select max(pr.completed_on) from peer_review pr where pr.school_id = r.school_id
+          and pr.status in ('completed', 'followed_up'))) as evidence
       from rules r
-      where not exists (select 1 from peer_review pr where pr.school_id = r.school_id and pr.status <> 'cancelled'
-        and pr.started_on > current_date - ${months}))`,
+      where not exists (select 1 from peer_review pr where pr.school_id = r.school_id and pr.status in ('completed', 'followed_up')
+        and pr.completed_on > current_date - ${months}))`,
 
   [TriggerRuleKind.SUPPORT_SHORTFALL]: `links as (
       select sl.id, sl.giver_id, sl.receiver_id, sl.area, sl.staff_days_committed, sl.staff_days_delivered,
-        round(sl.staff_days_committed * least(1, (current_date - sl.started_on)::numeric / nullif(sl.ends_on - sl.started_on, 0)), 1) as expected
+        ${expectedToDateSql('sl')} as expected
       from support_link sl join target t on t.school_id = sl.receiver_id
       where sl.ends_on is not null and sl.started_on <= current_date),
     matches as (

@@ -13,20 +13,24 @@ import { ALERT_CURSOR_LIST, AlertEvent, isAlertPosition } from './alert-event';
 import type { AlertEventKind } from './alert.enums';
 
 /**
- * Workflow events: what happened in a peer review or an intervention case that someone must hear of
- * at once (a review scheduled for your school, an action assigned to you). They are rows of the
+ * Workflow events: what happened in a peer review, an intervention case or a governing body that someone
+ * must hear of at once (a review scheduled for your school, an action assigned to you, a reviewer added,
+ * your board's size set). They are rows of the
  * alert log (`alert_event` with no alert), written in the transaction of the change, so they share
  * its contract (README.md in this folder): stamped after commit by the one sequencer, delivered by
  * the one feed per instance, resumable with `since`, nothing announced for a change that rolled back.
  *
  * Reach: everyone who reaches the school (its governors, its groups' leaders, officers, admins) and
- * the people the event names (`person_ids`: the reviewers, an action's owner, a case's lead), even
+ * the people the event names (`person_ids`: the reviewers, an action's owner, a case's lead, a body's
+ * sitting members), even
  * when they reach the school only through the review or case.
  */
 export enum PartnershipEventKind {
   PEER_REVIEW_SCHEDULED = 'peer_review_scheduled',
   PEER_REVIEW_STATUS_CHANGED = 'peer_review_status_changed',
   PEER_REVIEW_ACTION_ASSIGNED = 'peer_review_action_assigned',
+  PEER_REVIEW_REVIEWERS_CHANGED = 'peer_review_reviewers_changed',
+  GOVERNING_BODY_SIZE_SET = 'governing_body_size_set',
   INTERVENTION_CASE_OPENED = 'intervention_case_opened',
   INTERVENTION_CASE_CLOSED = 'intervention_case_closed',
   MEMBERSHIP_LEAVE_REQUESTED = 'membership_leave_requested',
@@ -37,11 +41,15 @@ export enum PartnershipEventKind {
 }
 registerEnumType(PartnershipEventKind, {
   name: 'PartnershipEventKind',
-  description: 'What happened in a peer review, an intervention case or the governance of a partnership.',
+  description: 'What happened in a peer review, an intervention case, a governing body or the governance of a partnership that the people concerned must hear of.',
   valuesConfig: {
     PEER_REVIEW_SCHEDULED: { description: 'A peer review of the school was scheduled.' },
     PEER_REVIEW_STATUS_CHANGED: { description: 'A peer review started, was completed, followed up or cancelled.' },
     PEER_REVIEW_ACTION_ASSIGNED: { description: 'An action agreed at a peer review was assigned to its owner.' },
+    PEER_REVIEW_REVIEWERS_CHANGED: {
+      description: "A reviewer joined or left a peer review's team (told to the whole team, the person added or removed included).",
+    },
+    GOVERNING_BODY_SIZE_SET: { description: "A governing body's set size (seats) was set or changed; told to each school it governs and its members." },
     INTERVENTION_CASE_OPENED: { description: 'An intervention case was opened for the school.' },
     INTERVENTION_CASE_CLOSED: { description: 'An intervention case was closed with its outcome.' },
     MEMBERSHIP_LEAVE_REQUESTED: { description: "The school's governing body asked to leave its federation or trust." },

@@ -54,14 +54,18 @@ registerRowRule('Person', 'person', {
   changes: () => true,
 });
 
+// A person always sees their own posts (as their own seats), whatever reach the post grants.
 registerRowRule('Post', 'post', {
   readScope: AppScope.READ_PEOPLE,
   writeScope: AppScope.WRITE_PEOPLE,
-  sees: (scope, row) => scope.schoolIds.has(idOf(row.school) ?? -1) || scope.groupIds.has(idOf(row.group) ?? -1),
-  sql: (scope) => ({
-    sql: `t.school_id = any(?::int[]) or t.group_id = any(?::int[])`,
-    params: [intArray(scope.schoolIds), intArray(scope.groupIds)],
+  sees: (scope, row, viewer) =>
+    scope.schoolIds.has(idOf(row.school) ?? -1) || scope.groupIds.has(idOf(row.group) ?? -1) || idOf(row.person) === viewer.personId,
+  sql: (scope, viewer) => ({
+    sql: `t.school_id = any(?::int[]) or t.group_id = any(?::int[]) or t.person_id = ?`,
+    params: [intArray(scope.schoolIds), intArray(scope.groupIds), viewer.personId ?? 0],
   }),
+  // Seeing one's own post is not the right to change it: that stays with the post's school or group.
+  changes: (scope, row) => scope.schoolIds.has(idOf(row.school) ?? -1) || scope.groupIds.has(idOf(row.group) ?? -1),
 });
 
 registerRowRule('GoverningBody', 'governing_body', {

@@ -135,6 +135,19 @@ const EMPTY_SCOPE: Scope = {
 };
 
 /**
+ * People a person may read because a workflow they take part in names them, beyond those of their
+ * schools, groups and bodies: a review's reviewers and the owners of its actions for whoever sees the
+ * review (a reviewer from a partner school sees the reviewed school's teacher who owns an action), an
+ * intervention case's lead for whoever sees the case. Names only: posts, seats and contact details keep
+ * their own rules. Domain folders register one SQL source each (`select person_id ...`), read with the scope.
+ */
+export type PeopleSource = (scope: Scope, personId: number) => { sql: string; params: unknown[] };
+const peopleSources: PeopleSource[] = [];
+export function registerVisiblePeople(source: PeopleSource): void {
+  peopleSources.push(source);
+}
+
+/**
  * Live subscriptions check every event against the subscriber's scope as it is now. Scopes are cached
  * per person for the whole process (10,000 subscribers signed in as one person cost one query, not
  * 10,000) and dropped when access may have changed: after a mutation commits here, when another
@@ -294,10 +307,12 @@ export class Viewer {
 
   private loadPeople(scope: Scope): Promise<Set<number>> {
     return (async () => {
+      const extra = peopleSources.map((source) => source(scope, this.personId!));
       const rows: { person_id: number }[] = await this.em!.getConnection().execute(
         `select person_id from post where school_id = any(?::int[]) or group_id = any(?::int[])
-         union select person_id from governorship where governing_body_id = any(?::int[])`,
-        [intArray(scope.schoolIds), intArray(scope.groupIds), intArray(scope.bodyIds)],
+         union select person_id from governorship where governing_body_id = any(?::int[])
+         ${extra.map((source) => `union ${source.sql}`).join('\n')}`,
+        [intArray(scope.schoolIds), intArray(scope.groupIds), intArray(scope.bodyIds), ...extra.flatMap((source) => source.params)],
       );
       return new Set([this.personId!, ...rows.map((row) => row.person_id)]);
     })();

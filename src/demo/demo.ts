@@ -1,11 +1,12 @@
 import { faker } from '@faker-js/faker/locale/en_GB';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AppointingBody, GovernanceRole, GoverningBodyKind } from '../governance/governance.enums';
+import { AppointingBody, GovernanceRole, GoverningBodyKind, NOT_SEATS } from '../governance/governance.enums';
 import { GroupFormation, GroupKind, GroupLinkKind, GroupStatus, MembershipRole } from '../groups/group.enums';
 import { logger } from '../logger';
 import { StaffRole } from '../people/people.enums';
 import { EstablishmentType, Nation, Phase, SchoolLinkReason, SchoolStatus, UrbanRural } from '../schools/school.enums';
 import { SupportArea } from '../support/support.enums';
+import { sittingGovernor } from '../core/current';
 import { add, Dataset, DatasetCounts, emptyDataset, inTransaction, lockDatasetTables, writeDataset } from './dataset';
 import { FIRST_NAMES, LAST_NAMES, NAME_ENDINGS, NAME_STEMS, SAINTS } from './names';
 import { addDays, utcDay } from './random';
@@ -720,6 +721,15 @@ export interface DemoResult {
 }
 
 /**
+ * Each demo body's set size (governance health counts vacancies against it): its seats filled on the
+ * day the demo loads plus 0, 1 or 2 by its id, so some boards are full and some have vacancies.
+ * Derived in SQL rather than drawn from the faker sequence, which would change every name after it.
+ */
+const DEMO_SET_SIZES = `update governing_body b set set_size = greatest(1, least(40, (
+    select count(distinct g.person_id) from governorship g where g.governing_body_id = b.id
+      and g.role not in ${NOT_SEATS} and ${sittingGovernor('g')}) + b.id % 3))`;
+
+/**
  * On first start with an empty database (no schools), loads the demo in one transaction. The
  * check is repeated under a table lock, so instances starting together load it once.
  */
@@ -730,7 +740,9 @@ export async function loadDemoIfEmpty(orm: MikroORM, options: DemoOptions = {}):
     await lockDatasetTables(client);
     const { rows } = await client.query<{ any: boolean }>('select exists (select 1 from school) as any');
     if (rows[0].any) return { loaded: false, counts: {} };
-    return { loaded: true, counts: await writeDataset(client, buildDemo(options)) };
+    const counts = await writeDataset(client, buildDemo(options));
+    await client.query(DEMO_SET_SIZES);
+    return { loaded: true, counts };
   });
   if (result.loaded) logger.info({ counts: result.counts }, 'demo data loaded');
   return result;

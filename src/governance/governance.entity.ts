@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';
 import { Group } from '../groups/group.entity';
@@ -41,6 +41,11 @@ export class GoverningBody implements Node {
   @ManyToOne(() => Group, { nullable: true, deleteRule: 'cascade' })
   @Index()
   group?: Group;
+
+  /** Seats its instrument of government (or a trust's articles) provides; null until set (governingBodySetSize). */
+  @Field(() => Int, { nullable: true, description: 'Seats the body has by its instrument of government or articles; null until set.' })
+  @Property({ type: 'smallint', nullable: true })
+  setSize?: number | null;
 
   @Property({ onCreate: () => new Date() })
   createdAt: Date = new Date();

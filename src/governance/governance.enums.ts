@@ -25,6 +25,13 @@ export enum GovernanceRole {
   GOVERNANCE_PROFESSIONAL = 'governance_professional',
 }
 
+/**
+ * Roles that hold no seat on the board, as SQL: the clerk (governance professional), a trust's members
+ * (who appoint the board), its accounting officer and chief financial officer (officers). Governance
+ * health counts seats without them.
+ */
+export const NOT_SEATS = `('governance_professional', 'member', 'accounting_officer', 'chief_financial_officer')`;
+
 /** GIAS appointing bodies: who put the governor on the board. */
 export enum AppointingBody {
   PARENT_ELECTED = 'parent_elected',

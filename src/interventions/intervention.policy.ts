@@ -1,5 +1,5 @@
 import { registerRowRule } from '../auth/policy';
-import { AppScope, intArray, Scope } from '../auth/viewer';
+import { AppScope, intArray, registerVisiblePeople, Scope } from '../auth/viewer';
 import type { CaseAccess } from './intervention.entity';
 
 /*
@@ -56,3 +56,10 @@ registerRowRule('InterventionMilestone', 'intervention_milestone', {
   }),
   changes: (scope, row, viewer) => runs(scope, row.caseAccess, viewer.personId),
 });
+
+// Whoever sees a case may read the name of its lead (who may come from the supported school, which a
+// supporting school's head does not otherwise reach), nothing more.
+registerVisiblePeople((scope, personId) => ({
+  sql: `select c.lead_id from intervention_case c where ${SEES_SQL('c')}`,
+  params: seesParams(scope, personId),
+}));

@@ -14,7 +14,9 @@ import { SchoolStatus } from '../schools/school.enums';
 import type { Context } from '../core/context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ledGroupsOf, mayChangePost, PostFacts, refuseUnless } from '../auth/reach-rules';
-import { REACH_ROLES } from '../core/reach';
+import { EXECUTIVE_ROLES, LED_KINDS_SQL, REACH_ROLES } from '../core/reach';
+import { currentMembership, servingPost } from '../core/current';
+import { intArray } from '../auth/viewer';
 import { Person, Post } from './person.entity';
 import { PersonAssignPostInput, PersonCreateInput, PostEndInput } from './people.inputs';
 
@@ -148,19 +150,36 @@ export class SchoolStaffResolver {
   }
 }
 
+/**
+ * A group's executive leaders, from posts, for any kind of group: executive heads and CEOs posted on the
+ * group itself (a trust CEO, a cluster's or hub's executive lead) and, for the groups they lead (federations
+ * and trusts, core/reach.ts), executive heads and CEOs posted at its current member schools, which is how a
+ * federation's executive head is usually recorded (a post in each school). One post per person: the
+ * group post when there is one, else their first at a member school.
+ */
+const GROUP_LEADERS_SQL = `select distinct on (l._parent, l.person_id) l.* from (
+    select p.group_id as _parent, 0 as _rank, p.* from post p
+    where p.group_id = any(?::int[]) and p.role in (${EXECUTIVE_ROLES.map((r) => `'${r}'`).join(', ')}) and ${servingPost('p')}
+    union all
+    select m.group_id, 1, p.* from membership m
+    join school_group sg on sg.id = m.group_id and sg.kind in (${LED_KINDS_SQL})
+    join post p on p.school_id = m.school_id and p.role in (${EXECUTIVE_ROLES.map((r) => `'${r}'`).join(', ')}) and ${servingPost('p')}
+    where m.group_id = any(?::int[]) and ${currentMembership('m')}
+  ) l order by l._parent, l.person_id, l._rank, l.id`;
+
 @Resolver(() => Group)
 @Authorized(Access.PEOPLE)
 export class GroupLeadersResolver {
-  @FieldResolver(() => [Post], { description: 'Current posts held on the group itself: executive heads, CEOs and central staff.' })
+  @FieldResolver(() => [Post], {
+    description:
+      "The group's executive leaders, for any kind of group: executive heads and CEOs posted on the group, and for a federation or trust those posted at its current member schools; one post per person, the group post first.",
+  })
   leaders(@Root() group: Group, @Ctx() ctx: Context): Promise<Post[]> {
-    return listsByParent(ctx, 'Group.leaders', (ids) =>
-      selectByParent(
-        ctx.em,
-        Post,
-        `select p.group_id as _parent, p.* from post p where p.group_id in (?) and p.ended_on is null order by p.started_on, p.id`,
-        [ids],
-      ),
-    ).load(group.id);
+    return listsByParent(ctx, 'Group.leaders', async (ids) => {
+      const pairs = await selectByParent(ctx.em, Post, GROUP_LEADERS_SQL, [intArray(ids), intArray(ids)]);
+      // Group posts first, then by when they started: the order a reader expects.
+      return pairs.sort(([a, x], [b, y]) => a - b || (x.group ? 0 : 1) - (y.group ? 0 : 1) || x.startedOn.localeCompare(y.startedOn) || x.id - y.id);
+    }).load(group.id);
   }
 }
 

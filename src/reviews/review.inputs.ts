@@ -2,7 +2,7 @@ import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { DateScalar } from '../core/scalars';
 import { EvidenceArea } from '../evidence/evidence.enums';
-import { PeerReviewActionStatus, PeerReviewStatus } from './review.enums';
+import { PeerReviewActionStatus, PeerReviewerRole, PeerReviewStatus } from './review.enums';
 
 const TEXT = { message: 'must be at most $constraint1 characters long.' };
 
@@ -120,4 +120,39 @@ export class PeerReviewActionUpdateInput {
   @IsOptional()
   @MaxLength(2000, TEXT)
   note?: string;
+}
+
+@InputType({
+  description:
+    "A person joining a peer review's team after scheduling, on the same terms as at scheduling; until the review is completed.",
+})
+export class PeerReviewReviewerAddInput {
+  @Field(() => ID, { description: 'The peer review (PLANNED or IN_PROGRESS).' })
+  peerReviewId!: string;
+
+  @Field(() => ID, {
+    description:
+      'The person: for LEAD_REVIEWER or REVIEWER, one with a current post or seat in another member school of a group the school is in; for EXTERNAL_ADVISER, anyone but a person of the reviewed school.',
+  })
+  personId!: string;
+
+  @Field(() => PeerReviewerRole, {
+    defaultValue: PeerReviewerRole.REVIEWER,
+    description: 'Their part: a new LEAD_REVIEWER makes the current lead a REVIEWER; one EXTERNAL_ADVISER at most; ten REVIEWERs at most.',
+  })
+  role!: PeerReviewerRole;
+
+  @Field(() => String, { nullable: true, description: "The external adviser's organisation (EXTERNAL_ADVISER only; at most 200 characters)." })
+  @IsOptional()
+  @MaxLength(200, TEXT)
+  organisation?: string;
+}
+
+@InputType({ description: "A person leaving a peer review's team before it is completed." })
+export class PeerReviewReviewerRemoveInput {
+  @Field(() => ID, { description: 'The peer review (PLANNED or IN_PROGRESS).' })
+  peerReviewId!: string;
+
+  @Field(() => ID, { description: 'The reviewer to remove (not the lead, and not while they own open actions of the review).' })
+  personId!: string;
 }

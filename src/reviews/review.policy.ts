@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { registerRowRule } from '../auth/policy';
-import { AppScope, intArray } from '../auth/viewer';
+import { AppScope, intArray, registerVisiblePeople } from '../auth/viewer';
 import { currentMembership, servingPost, sittingGovernor } from '../core/current';
 
 /*
@@ -61,6 +61,14 @@ registerRowRule('PeerReviewAction', 'peer_review_action', {
   }),
   changes: (scope, row, viewer) => row.ownerId === viewer.personId || reviewRuns(scope, row.review, viewer.personId),
 });
+
+// Whoever sees a review may read the names of the people it names: its reviewers and its actions' owners
+// (a reviewer from a partner school does not otherwise see the reviewed school's staff), nothing more.
+registerVisiblePeople((scope, personId) => ({
+  sql: `select rr.person_id from peer_review pr join peer_review_reviewer rr on rr.peer_review_id = pr.id where ${REVIEW_SEES_SQL('pr')}
+    union select a.owner_id from peer_review pr join peer_review_action a on a.peer_review_id = pr.id where ${REVIEW_SEES_SQL('pr')}`,
+  params: [intArray(scope.schoolIds), intArray(scope.groupIds), personId, intArray(scope.schoolIds), intArray(scope.groupIds), personId],
+}));
 
 export interface ReviewerStanding {
   /** The partner school whose post or seat qualifies the person (the lowest id when several do). */

@@ -17,9 +17,11 @@ import {
   PeerReviewActionUpdateInput,
   PeerReviewFindingRecordInput,
   PeerReviewScheduleInput,
+  PeerReviewReviewerAddInput,
+  PeerReviewReviewerRemoveInput,
   PeerReviewStatusUpdateInput,
 } from './review.inputs';
-import { addAction, recordFinding, scheduleReview, updateAction, updateReviewStatus } from './review.service';
+import { addAction, addReviewer, recordFinding, removeReviewer, scheduleReview, updateAction, updateReviewStatus } from './review.service';
 import './review.rules';
 
 registerNodeTypes(PeerReview, PeerReviewAction);
@@ -215,6 +217,36 @@ export class PeerReviewMutations {
     return mutate(ctx, async (em) => {
       await check(Object.assign(new PeerReviewScheduleInput(), input));
       return { peerReview: await scheduleReview(em, input, ctx.viewer.label) };
+    });
+  }
+
+  @Authorized(Access.WRITE_ALERTS)
+  @Mutation(() => PeerReviewPayload, {
+    description:
+      "Adds a person to a peer review's team before it is completed, on the terms of scheduling (never from the reviewed school); by those who may change the scheduling group. A new lead makes the old one a reviewer.",
+  })
+  peerReviewReviewerAdd(
+    @Arg('input', { description: 'The review, the person and their part.' }) input: PeerReviewReviewerAddInput,
+    @Ctx() ctx: Context,
+  ) {
+    return mutate(ctx, async (em) => {
+      await check(Object.assign(new PeerReviewReviewerAddInput(), input));
+      return { peerReview: await addReviewer(em, input, ctx.viewer.label) };
+    });
+  }
+
+  @Authorized(Access.WRITE_ALERTS)
+  @Mutation(() => PeerReviewPayload, {
+    description:
+      "Removes a person from a peer review's team before it is completed (not the lead, not while they own open actions); by those who may change the scheduling group.",
+  })
+  peerReviewReviewerRemove(
+    @Arg('input', { description: 'The review and the reviewer.' }) input: PeerReviewReviewerRemoveInput,
+    @Ctx() ctx: Context,
+  ) {
+    return mutate(ctx, async (em) => {
+      await check(Object.assign(new PeerReviewReviewerRemoveInput(), input));
+      return { peerReview: await removeReviewer(em, input, ctx.viewer.label) };
     });
   }
 

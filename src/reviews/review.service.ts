@@ -4,6 +4,7 @@ import { AlertSeverity, AlertStatus, TriggerRuleKind } from '../alerts/alert.enu
 import { changeStatus } from '../alerts/alert.service';
 import { evaluate } from '../alerts/evaluation';
 import { PartnershipEventKind, recordPartnershipEvent } from '../alerts/partnership-event';
+import { mayChange } from '../auth/policy';
 import { currentMutation } from '../auth/request-scope';
 import { loadByGlobalId } from '../core/mutation';
 import { fromGlobalId } from '../core/node';
@@ -21,6 +22,8 @@ import {
   PeerReviewStatus,
 } from './review.enums';
 import type {
+  PeerReviewReviewerAddInput,
+  PeerReviewReviewerRemoveInput,
   PeerReviewActionAddInput,
   PeerReviewActionUpdateInput,
   PeerReviewFindingRecordInput,
@@ -58,6 +61,25 @@ async function loadSchool(em: EntityManager, globalId: string, field: string[]):
 
 function notFuture(on: string, field: string[]): void {
   if (on > today()) fail(field, `must not be in the future; got ${on}.`);
+}
+
+/**
+ * Whether a person may take this part in a review of the school (review.policy.ts): the partner school
+ * that qualifies them, or why not, in words naming them. The one rule for scheduling and for changing the team.
+ */
+async function reviewerEligibility(
+  em: EntityManager,
+  school: School,
+  person: Person,
+  role: PeerReviewerRole,
+): Promise<{ schoolId: number | null } | string> {
+  const standing = await reviewerStanding(em, school.id, person.id);
+  if (standing.ownSchool)
+    return `${person.fullName} holds a post or seat at ${school.name}, the school under review; reviewers come from other schools.`;
+  if (role === PeerReviewerRole.EXTERNAL_ADVISER) return { schoolId: null };
+  if (standing.viaSchoolId == null)
+    return `${person.fullName} has no current post or seat in another member school of a group ${school.name} belongs to.`;
+  return { schoolId: standing.viaSchoolId };
 }
 
 export async function scheduleReview(em: EntityManager, input: PeerReviewScheduleInput, actor: string): Promise<PeerReview> {
@@ -102,28 +124,12 @@ export async function scheduleReview(em: EntityManager, input: PeerReviewSchedul
       continue;
     }
     seen.add(person.id);
-    const standing = await reviewerStanding(em, school.id, person.id);
-    if (standing.ownSchool) {
-      errors.push(
-        userError(
-          field,
-          `${person.fullName} holds a post or seat at ${school.name}, the school under review; reviewers come from other schools.`,
-        ),
-      );
+    const standing = await reviewerEligibility(em, school, person, role);
+    if (typeof standing === 'string') {
+      errors.push(userError(field, standing));
       continue;
     }
-    if (role !== PeerReviewerRole.EXTERNAL_ADVISER && standing.viaSchoolId == null) {
-      errors.push(
-        userError(field, `${person.fullName} has no current post or seat in another member school of a group ${school.name} belongs to.`),
-      );
-      continue;
-    }
-    reviewers.push({
-      personId: person.id,
-      role,
-      schoolId: role === PeerReviewerRole.EXTERNAL_ADVISER ? null : standing.viaSchoolId,
-      field,
-    });
+    reviewers.push({ personId: person.id, role, schoolId: standing.schoolId, field });
   }
   if (!input.externalAdviserId && input.externalAdviserOrganisation)
     errors.push(userError(['input', 'externalAdviserOrganisation'], 'is given without an external adviser.'));
@@ -354,4 +360,128 @@ export async function updateAction(em: EntityManager, input: PeerReviewActionUpd
   action.updatedAt = new Date();
   await em.flush();
   return action;
+}
+
+/** Reviews whose team may still change: not once the review is completed, followed up or cancelled. */
+const TEAM_OPEN = [PeerReviewStatus.PLANNED, PeerReviewStatus.IN_PROGRESS];
+const MAX_REVIEWERS = 10;
+
+/**
+ * The review whose team is to change, locked for the rest of the transaction (two changes at once
+ * cannot both take the tenth place), and checked: the team is chosen by whoever may change the group
+ * that scheduled the review, as at scheduling (not by the reviewers themselves), until it is completed.
+ */
+async function reviewForTeamChange(em: EntityManager, globalId: string): Promise<{ review: PeerReview; school: School }> {
+  const field = ['input', 'peerReviewId'];
+  const review = await loadByGlobalId(em, PeerReview, globalId, field, 'see');
+  await em.execute(`select id from peer_review where id = ? for update`, [review.id]);
+  await em.refresh(review);
+  const group = review.groupId ? await em.findOne(Group, { id: review.groupId }) : null;
+  const viewer = currentMutation()!.viewer;
+  if (!group || (await mayChange(viewer, 'Group', group)) !== 'allowed')
+    fail(
+      field,
+      `a review's team is chosen by the group that scheduled it${group ? ` (${group.name})` : ''}: its executive leaders and its board or federation governors; you are not among them.`,
+      UserErrorCode.NOT_ALLOWED,
+    );
+  if (!TEAM_OPEN.includes(review.status))
+    fail(
+      field,
+      `the team of a ${label(review.status)} review no longer changes; reviewers are added or removed while it is PLANNED or IN_PROGRESS.`,
+      UserErrorCode.CONFLICT,
+    );
+  return { review, school: await em.findOneOrFail(School, { id: review.schoolId }) };
+}
+
+const roleWords: Record<PeerReviewerRole, string> = {
+  [PeerReviewerRole.LEAD_REVIEWER]: 'lead reviewer',
+  [PeerReviewerRole.REVIEWER]: 'reviewer',
+  [PeerReviewerRole.EXTERNAL_ADVISER]: 'external adviser',
+};
+
+export async function addReviewer(em: EntityManager, input: PeerReviewReviewerAddInput, actor: string): Promise<PeerReview> {
+  const { review, school } = await reviewForTeamChange(em, input.peerReviewId);
+  const person = await loadByGlobalId(em, Person, input.personId, ['input', 'personId']);
+  const team = await em.find(PeerReviewReviewer, { peerReviewId: review.id });
+  const already = team.find((r) => r.personId === person.id);
+  if (already)
+    fail(['input', 'personId'], `${person.fullName} is already on the team, as ${roleWords[already.role]}; each person takes one part.`, UserErrorCode.CONFLICT);
+  const standing = await reviewerEligibility(em, school, person, input.role);
+  if (typeof standing === 'string') fail(['input', 'personId'], standing);
+  if (input.organisation?.trim() && input.role !== PeerReviewerRole.EXTERNAL_ADVISER)
+    fail(['input', 'organisation'], 'is given only for an EXTERNAL_ADVISER.');
+  const reviewers = team.filter((r) => r.role === PeerReviewerRole.REVIEWER).length;
+  const lead = team.find((r) => r.role === PeerReviewerRole.LEAD_REVIEWER);
+  if (input.role === PeerReviewerRole.EXTERNAL_ADVISER) {
+    if (team.some((r) => r.role === PeerReviewerRole.EXTERNAL_ADVISER))
+      fail(['input', 'role'], 'the review already has an external adviser; remove them first.', UserErrorCode.CONFLICT);
+  } else if (input.role === PeerReviewerRole.REVIEWER ? reviewers >= MAX_REVIEWERS : lead && reviewers >= MAX_REVIEWERS) {
+    fail(
+      ['input', 'role'],
+      input.role === PeerReviewerRole.REVIEWER
+        ? `the review already has ${MAX_REVIEWERS} reviewers besides its lead, the most it may have.`
+        : `a new lead makes the current lead a reviewer, and the review already has ${MAX_REVIEWERS} reviewers besides its lead; remove one first.`,
+      UserErrorCode.CONFLICT,
+    );
+  }
+  // One lead at a time (a unique index): the current lead stays on the team as a reviewer.
+  if (input.role === PeerReviewerRole.LEAD_REVIEWER && lead)
+    await em.execute(`update peer_review_reviewer set role = 'reviewer' where id = ?`, [lead.id]);
+  await em.execute(
+    `insert into peer_review_reviewer (peer_review_id, person_id, role, school_id, organisation) values (?, ?, ?, ?, ?)`,
+    [review.id, person.id, input.role, standing.schoolId, input.role === PeerReviewerRole.EXTERNAL_ADVISER ? input.organisation?.trim() || null : null],
+  );
+  currentMutation()?.touched.add(person.nodeId);
+  await em.refresh(review);
+  await recordPartnershipEvent(em, {
+    kind: PartnershipEventKind.PEER_REVIEW_REVIEWERS_CHANGED,
+    schoolId: review.schoolId,
+    subjectId: review.nodeId,
+    personIds: review.reviewerIds ?? [],
+    summary: `${person.fullName} joined the peer review of ${school.name} as ${roleWords[input.role]}${
+      input.role === PeerReviewerRole.LEAD_REVIEWER && lead ? ' (the former lead stays as a reviewer)' : ''
+    }.`,
+    actor,
+  });
+  return review;
+}
+
+export async function removeReviewer(em: EntityManager, input: PeerReviewReviewerRemoveInput, actor: string): Promise<PeerReview> {
+  const { review, school } = await reviewForTeamChange(em, input.peerReviewId);
+  const parsed = fromGlobalId(input.personId);
+  if (!parsed || parsed.typeName !== 'Person') fail(['input', 'personId'], 'is not the ID of a Person.');
+  // Only the team is looked in: whoever is not on it gets the same answer, whether or not they exist.
+  const member = await em.findOne(PeerReviewReviewer, { peerReviewId: review.id, personId: parsed.id });
+  if (!member) fail(['input', 'personId'], 'is not on the team of this review.', UserErrorCode.NOT_FOUND);
+  const person = await em.findOneOrFail(Person, { id: member.personId });
+  if (member.role === PeerReviewerRole.LEAD_REVIEWER)
+    fail(
+      ['input', 'personId'],
+      `${person.fullName} leads the review, which always has a lead: make someone else lead (peerReviewReviewerAdd with LEAD_REVIEWER) first.`,
+      UserErrorCode.CONFLICT,
+    );
+  const [{ n }]: { n: number }[] = await em.execute(
+    `select count(*)::int as n from peer_review_action where peer_review_id = ? and owner_id = ? and status in ('open', 'in_progress')`,
+    [review.id, member.personId],
+  );
+  if (n > 0)
+    fail(
+      ['input', 'personId'],
+      `${person.fullName} owns ${n} open action${n === 1 ? '' : 's'} of this review; they stay on the team until ${n === 1 ? 'it is' : 'those are'} done or cancelled.`,
+      UserErrorCode.CONFLICT,
+    );
+  // The person leaving is told too: the event names them as well as the team that remains.
+  const before = review.reviewerIds ?? [];
+  await em.execute(`delete from peer_review_reviewer where id = ?`, [member.id]);
+  currentMutation()?.touched.add(input.personId);
+  await em.refresh(review);
+  await recordPartnershipEvent(em, {
+    kind: PartnershipEventKind.PEER_REVIEW_REVIEWERS_CHANGED,
+    schoolId: review.schoolId,
+    subjectId: review.nodeId,
+    personIds: before,
+    summary: `${person.fullName} left the peer review of ${school.name} (was ${roleWords[member.role]}).`,
+    actor,
+  });
+  return review;
 }

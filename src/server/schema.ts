@@ -34,6 +34,9 @@ import {
 import { GroupLeadersResolver, PeopleMutations, PersonResolver, PostResolver, SchoolStaffResolver } from '../people/people.resolver';
 import { PartnershipEventResolver } from '../alerts/partnership-event';
 import { interventionResolvers } from '../interventions/intervention.resolver';
+import { meResolvers } from '../me/me.resolver';
+import { governanceHealthResolvers } from '../governance/governance-health';
+import { staffDaysResolvers } from '../support/staff-days';
 import { reviewResolvers } from '../reviews/review.resolver';
 import { TriggerRuleAgreementFieldResolver, TriggerRuleAgreementResolver } from '../alerts/rule-agreement';
 import { leaveRequestResolvers } from '../leaving/leave-request';
@@ -82,6 +85,9 @@ export const resolvers: NonEmptyArray<Function> = [
   TriggerRuleAgreementResolver,
   TriggerRuleAgreementFieldResolver,
   ...leaveRequestResolvers,
+  ...meResolvers,
+  ...governanceHealthResolvers,
+  ...staffDaysResolvers,
 ];
 
 /**

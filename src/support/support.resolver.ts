@@ -108,6 +108,8 @@ export class SupportMutations {
       if (!(input.staffDaysCommitted >= 0 && input.staffDaysCommitted <= 1000)) {
         fail(['input', 'staffDaysCommitted'], `must be between 0 and 1000; got ${input.staffDaysCommitted}.`);
       }
+      if (!Number.isInteger(input.staffDaysCommitted * 2))
+        fail(['input', 'staffDaysCommitted'], `must be in steps of 0.5 (half days); got ${input.staffDaysCommitted}.`);
       requireOrder(input.startedOn, input.endsOn, ['input', 'endsOn'], 'must not be before the support starts.');
       const giver = await loadByGlobalId(em, School, input.giverId, ['input', 'giverId']);
       const receiver = await loadByGlobalId(em, School, input.receiverId, ['input', 'receiverId']);
@@ -138,6 +140,15 @@ export class SupportMutations {
         fail(['input', 'staffDays'], `must be more than 0, in steps of 0.5; got ${input.staffDays}.`);
       }
       const supportLink = await loadByGlobalId(em, SupportLink, input.supportLinkId, ['input', 'supportLinkId']);
+      // Days are recorded while the support runs: not before it starts, not after it has ended.
+      if (supportLink.startedOn > today())
+        fail(['input', 'supportLinkId'], `the support starts on ${supportLink.startedOn}; nothing can have been delivered yet.`, UserErrorCode.CONFLICT);
+      if (supportLink.endsOn && supportLink.endsOn < today())
+        fail(
+          ['input', 'supportLinkId'],
+          `the support ended on ${supportLink.endsOn}; days are recorded while it runs (record a new support link for more).`,
+          UserErrorCode.CONFLICT,
+        );
       const delivered = Number(supportLink.staffDaysDelivered) + input.staffDays;
       if (delivered > Number(supportLink.staffDaysCommitted)) {
         fail(
