@@ -370,10 +370,12 @@ describe('PEER_REVIEW_OVERDUE: only a completed review counts', () => {
 
   it('fires for a school with a PLANNED, an IN_PROGRESS or a CANCELLED review in the cycle, and not once one is COMPLETED', async () => {
     const rule = await app.data(
-      `mutation ($input: TriggerRuleCreateInput!) { triggerRuleCreate(input: $input) { userErrors { message } } }`,
+      `mutation ($input: TriggerRuleCreateInput!) { triggerRuleCreate(input: $input) { triggerRule { id } userErrors { message } } }`,
       { input: { kind: 'PEER_REVIEW_OVERDUE', name: 'Yearly review', severity: 'PEER_REVIEW', groupId: p.ids.trust, parameters: { months: 12 } } },
     );
     expect(rule.triggerRuleCreate.userErrors).toEqual([]);
+    // A trust's PEER_REVIEW rule applies to a school once its body has agreed it (agreed triggers).
+    await p.agreeForA(rule.triggerRuleCreate.triggerRule.id);
     expect(await openOverdue()).toHaveLength(1);
     const today = new Date().toISOString().slice(0, 10);
     const scheduled = await app.data(

@@ -1,5 +1,19 @@
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
-import { execute, getVariableValues, GraphQLSchema, printSchema } from 'graphql';
+import {
+  DocumentNode,
+  execute,
+  getNamedType,
+  getVariableValues,
+  GraphQLError,
+  GraphQLSchema,
+  isInputObjectType,
+  OperationDefinitionNode,
+  printSchema,
+  typeFromAST,
+  visit,
+  BREAK,
+} from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { compileQuery, CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 
@@ -38,11 +52,10 @@ const COMPILED_DOCUMENTS = 1_000;
  */
 export function jitGateway(schema: GraphQLSchema): GatewayInterface {
   const compiled = new LRUCache<string, CompiledQuery>({ max: COMPILED_DOCUMENTS });
+  const interpret: GatewayExecutor = async ({ document, context, operationName, request }) =>
+    execute({ schema, document, contextValue: context, variableValues: request.variables, operationName });
   const executor: GatewayExecutor = async (request) => {
-    if (!compiling) {
-      const { document, context, operationName } = request;
-      return execute({ schema, document, contextValue: context, variableValues: request.request.variables, operationName });
-    }
+    if (!compiling || !compilable(schema, request.document, request.operation)) return interpret(request);
     const key = `${request.queryHash}:${request.operationName ?? ''}`;
     let query = compiled.get(key);
     if (!query) {
@@ -57,7 +70,7 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
     // without the compiler (Apollo recognises those errors and answers 400 BAD_USER_INPUT).
     const checked = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
     if (checked.errors) return { errors: checked.errors };
-    return query.query(undefined, request.context, variables);
+    return withGraphQLErrors(await query.query(undefined, request.context, variables));
   };
   return {
     onSchemaLoadOrUpdate(callback) {
@@ -71,4 +84,42 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
       compiled.clear();
     },
   };
+}
+
+/**
+ * What the compiler runs: reads only, and only where no input object is involved. graphql-jit
+ * coerces input objects its own way (a non-null field with a default is reported missing, where
+ * graphql-js fills in the default), so mutations (all take `input:`) and any query with an input
+ * object, as a variable or written in the document, run on graphql-js. Reads of large trees, where
+ * the compiler pays, take IDs, numbers, enums and strings.
+ */
+function compilable(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
+  if (operation.operation !== 'query') return false;
+  for (const definition of operation.variableDefinitions ?? []) {
+    const type = typeFromAST(schema, definition.type);
+    if (!type || isInputObjectType(getNamedType(type))) return false;
+  }
+  let objectLiteral = false;
+  visit(document, {
+    ObjectValue() {
+      objectLiteral = true;
+      return BREAK;
+    },
+  });
+  return !objectLiteral;
+}
+
+/**
+ * graphql-jit builds some errors (e.g. a null for a non-null field) without `extensions`, which
+ * Apollo's error formatting reads: each becomes a graphql-js GraphQLError with the same message,
+ * locations, path and cause.
+ */
+function withGraphQLErrors(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const errors = result.errors.map((error) =>
+    error.extensions
+      ? error
+      : new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError }),
+  );
+  return { ...result, errors };
 }
