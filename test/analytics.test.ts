@@ -145,6 +145,20 @@ describe('performance bands follow the evidence', () => {
   });
 });
 
+describe('reading a band', () => {
+  it('answers computedAt as a DateTime, through nodes beside other School fields (was INTERNAL_SERVER_ERROR)', async () => {
+    const result = await app.gql<any>(
+      `query ($ids: [ID!]!) { nodes(ids: $ids) { id ... on School { phase pupilsOnRoll region performanceBand { band asOf computedAt } } } }`,
+      { ids: [gid(900001), gid(900002), gid(900006)] },
+    );
+    expect(result.errors).toBeUndefined();
+    for (const node of result.data.nodes) {
+      expect(node.performanceBand.computedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+      expect(Date.parse(node.performanceBand.computedAt)).toBeLessThanOrEqual(Date.now());
+    }
+  });
+});
+
 describe('band settings', () => {
   const UPDATE = `mutation ($input: PerformanceBandSettingsUpdateInput!) { performanceBandSettingsUpdate(input: $input) { settings { inspectionMaxAgeYears measureMaxAgeYears asOf } userErrors { field message code } } }`;
   const SET = `mutation ($input: BandThresholdSetInput!) { performanceBandThresholdSet(input: $input) { settings { thresholds { phase criterion metric threshold } } userErrors { field message } } }`;

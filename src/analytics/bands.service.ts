@@ -161,10 +161,13 @@ export interface BandMeasureRow {
 }
 
 export async function loadBands(em: EntityManager, schoolIds: readonly number[]): Promise<Map<number, BandRow>> {
-  const rows: BandRow[] = await em.execute(`select *, as_of::text as as_of from performance_band where school_id = any(?::int[])`, [
-    intArray(schoolIds),
-  ]);
-  return new Map(rows.map((row) => [row.school_id, row]));
+  const rows: (BandRow & { computed_at: Date | string })[] = await em.execute(
+    `select *, as_of::text as as_of, to_json(computed_at) #>> '{}' as computed_at from performance_band where school_id = any(?::int[])`,
+    [intArray(schoolIds)],
+  );
+  // MikroORM has pg hand timestamps over as PostgreSQL's text ('2026-12-02 09:20:17.27+00'), which the
+  // DateTime scalar refuses (INTERNAL_SERVER_ERROR on computedAt): read ISO 8601 and make it a Date.
+  return new Map(rows.map((row) => [row.school_id, { ...row, computed_at: new Date(row.computed_at) }]));
 }
 
 const OFSTED_WORDS: Record<number, string> = { 1: 'outstanding', 2: 'good', 3: 'requires improvement', 4: 'inadequate' };
