@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { CapacityLevel } from '../src/analytics/analytics.enums';
-import { ensureBandsFresh } from '../src/analytics/bands.service';
+import { refreshStaleBands } from '../src/analytics/bands.service';
 import { candidatesWithin, loadOrigin } from '../src/analytics/candidates.service';
 import { supportCapacity } from '../src/analytics/capacity.service';
 import { loadAuthConfig } from '../src/config';
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         `seeded England: ${seeded.counts.school} schools in ${(seeded.buildSeconds + seeded.writeSeconds).toFixed(1)} s; evidence ${seeded.evidence.inspections} inspections, ${seeded.evidence.measures} measures in ${seeded.evidence.seconds.toFixed(1)} s (bands ${seeded.evidence.bandSeconds.toFixed(1)} s)\n`,
       );
     }
-    await ensureBandsFresh(orm.em.fork() as EntityManager);
+    await refreshStaleBands(orm);
     await sql.connect();
     const { rows: bands } = await sql.query(
       `select b.band, count(*)::int as n from performance_band b join school s on s.id = b.school_id where s.status in ('open', 'proposed_to_close') group by 1 order by 1`,

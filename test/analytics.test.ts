@@ -1,12 +1,16 @@
 import { chromium, Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sweepTimeBasedRules } from '../src/alerts/sweep';
+import { computeAllBands, refreshStaleBands } from '../src/analytics/bands.service';
 import { toGlobalId } from '../src/core/node';
 import { startTestApp, TestApp, tokenFor } from './helpers';
 
 /*
  * Analytics on a small synthetic area (Hampshire's real files are in analytics-hampshire.test.ts):
  * bands recomputed in the writer's transaction, evidence windows, settings and who may change them,
- * the GeoJSON export and the map page in a real headless browser.
+ * the GeoJSON export and the map page in a real headless browser, and the day turning (the sweep
+ * recomputes, reads never write).
  */
 let app: TestApp;
 const today = new Date();
@@ -302,5 +306,71 @@ describe('the map and its GeoJSON export', () => {
       expect(failures).toEqual([]);
       await page.close();
     });
+  });
+});
+
+describe('when the day turns: the sweep recomputes bands, a read never writes', () => {
+  const CANDIDATES = `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 5, first: 20) { edges { node { school { urn } } } } }`;
+  /** Everything a band read could write: every band row and the day they were computed for. */
+  const bandState = async () =>
+    (
+      await app.sql<{ state: string }>(
+        `select (select md5(coalesce(string_agg(to_jsonb(b)::text, '|' order by b.school_id), '')) from performance_band b)
+           || ':' || coalesce((select computed_for::text from performance_band_settings), '') as state`,
+      )
+    )[0].state;
+
+  it('keeps yesterday’s bands through every read, then the sweep moves the window and an inspection ages out', async () => {
+    const [{ years }] = await app.sql<{ years: number }>(`select inspection_max_age_years as years from performance_band_settings`);
+    // Ageing Primary: outstanding, inspected exactly `years` years ago: inside yesterday's window, outside today's.
+    const [ageing] = await app.sql<{ id: number }>(
+      `insert into school (urn, name, phase, establishment_type, status, la_code, la_name, region, constituency, latitude, longitude)
+       values (900050, 'Ageing Primary', 'primary', 'community_school', 'open', 850, 'Hampshire', 'South East', 'Winchester', 51.062, -1.312) returning id`,
+    );
+    ids.set(900050, ageing.id);
+    await app.sql(
+      `insert into inspection (school_id, inspectorate, inspected_on, overall_effectiveness, source)
+       values ($1, 'ofsted', current_date - make_interval(years => $2), 1, 'test')`,
+      [ageing.id, years],
+    );
+    // Yesterday's computation, as the scheduler made it; then the day turns (as_of back to "today", nothing recomputed).
+    await app.sql(`update performance_band_settings set as_of = current_date - 1`);
+    await app.orm.em.fork().transactional((em) => computeAllBands(em as EntityManager));
+    await app.sql(`update performance_band_settings set as_of = null`);
+    const yesterday = daysAgo(1);
+    const before = await bandState();
+    expect(before.endsWith(`:${yesterday}`)).toBe(true);
+
+    // Every analytics read answers the stored bands, says the day they were counted for, and writes nothing.
+    const read = await band(900050);
+    expect(read.band).toBe('HIGH_PERFORMING');
+    expect((await app.data(`query ($urn: Int!) { school(urn: $urn) { performanceBand { asOf } } }`, { urn: 900050 })).school.performanceBand.asOf).toBe(yesterday);
+    const near = await app.data(CANDIDATES, { id: gid(900001) });
+    expect(near.partnerCandidates.edges.map((e: any) => e.node.school.urn)).toContain(900050);
+    await app.data(`{ supportCapacity(level: CONSTITUENCY, radiusKm: 5) { total { inNeedCount } } schoolsInNeedWithoutCandidate(first: 5) { totalCount } }`);
+    const geojson = await fetch(`${app.url.replace(/\/graphql$/, '')}/analytics/schools.geojson?localAuthorityCode=850&phase=PRIMARY&radiusKm=5`);
+    expect(geojson.status).toBe(200);
+    expect(await bandState()).toBe(before);
+
+    // The sweep notices the new day: every band for today, the aged inspection no longer counts.
+    await sweepTimeBasedRules(app.orm);
+    const after = await band(900050);
+    expect(after.band).toBe('NO_RECENT_EVIDENCE');
+    expect(after.reasons[0]).toBe(`No inspection in the ${years} years to ${daysAgo(0)}.`);
+    expect((await bandState()).endsWith(`:${daysAgo(0)}`)).toBe(true);
+    const now = await app.data(CANDIDATES, { id: gid(900001) });
+    expect(now.partnerCandidates.edges.map((e: any) => e.node.school.urn)).not.toContain(900050);
+    // Fresh now: the next check recomputes nothing.
+    const settled = await bandState();
+    expect(await refreshStaleBands(app.orm)).toBe(false);
+    expect(await bandState()).toBe(settled);
+    await app.sql(`delete from school where id = $1`, [ageing.id]);
+  });
+
+  it('is done by one instance when several check at once', async () => {
+    await app.sql(`update performance_band_settings set computed_for = current_date - 1`);
+    const results = await Promise.all([refreshStaleBands(app.orm), refreshStaleBands(app.orm), refreshStaleBands(app.orm)]);
+    expect(results.filter((r) => r === true)).toHaveLength(1);
+    expect(results.filter((r) => r !== true).every((r) => r === false || r === null)).toBe(true);
   });
 });

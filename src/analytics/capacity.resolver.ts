@@ -7,7 +7,6 @@ import { School } from '../schools/school.entity';
 import { Phase } from '../schools/school.enums';
 import { SchoolConnection } from '../schools/school.resolver';
 import { CapacityLevel } from './analytics.enums';
-import { ensureBandsFresh } from './bands.service';
 import { loadOrigin, partnerCandidates, ScoredCandidate } from './candidates.service';
 import { AreaFilter, CapacityRow, schoolsInNeedWithoutCandidate, supportCapacity } from './capacity.service';
 import { MAX_RADIUS_KM } from './geo';
@@ -89,7 +88,6 @@ export class PartnerCandidatesArgs extends PageArgs {
 
 /** The candidates of a school, best first; undefined when there is no such school. */
 export async function candidatesFor(ctx: Context, schoolId: number, radiusKm: number): Promise<ScoredCandidate[] | undefined> {
-  await ensureBandsFresh(ctx.em);
   const origin = await loadOrigin(ctx.em, schoolId);
   return origin ? partnerCandidates(ctx.em, origin, radiusKm) : undefined;
 }
@@ -218,7 +216,6 @@ async function unsupportedConnection(
   pageArgs: PageArgs,
 ) {
   const page = readPage('schoolsInNeedWithoutCandidate', pageArgs, (v): v is number => Number.isInteger(v));
-  await ensureBandsFresh(ctx.em);
   const found = await schoolsInNeedWithoutCandidate(ctx.em, phases, radiusKm, area, page.after, page.size + 1);
   const schools = await byId(ctx, School).loadMany(found.ids);
   return connectionOf(
@@ -292,8 +289,7 @@ export class AnalyticsQueries {
     area?: AreaFilterInput,
   ): Promise<SupportCapacity> {
     checkRadius(radiusKm);
-    await ensureBandsFresh(ctx.em);
-    const phases = phase ? [phase] : null;
+      const phases = phase ? [phase] : null;
     const result = await supportCapacity(ctx.em, level, phases, radiusKm, area);
     return {
       rows: result.areas.map((row) => toArea(row, level, phases, radiusKm, area)),

@@ -5,7 +5,6 @@ import { projectRoot } from '../config';
 import { toGlobalId } from '../core/node';
 import { Phase } from '../schools/school.enums';
 import { PerformanceBand } from './analytics.enums';
-import { ensureBandsFresh } from './bands.service';
 import { AreaFilter, areaSql } from './capacity.service';
 import { highPerformingWithin, MAX_RADIUS_KM, OPEN_STATUSES } from './geo';
 
@@ -128,7 +127,6 @@ export function analyticsRouter(orm: MikroORM): Router {
     try {
       const query = readMapQuery(req.query);
       const em = orm.em.fork();
-      await ensureBandsFresh(em);
       const rows = await mapSchools(em, query);
       res.type('application/geo+json').send(JSON.stringify(toGeoJson(rows, query)));
     } catch (error) {
