@@ -9,6 +9,7 @@ import { Migration20261202100000EvidenceAge } from './Migration20261202100000Evi
 import { Migration20261202110000ReviewsAndInterventions } from './Migration20261202110000ReviewsAndInterventions';
 import { Migration20261202120000Analytics } from './Migration20261202120000Analytics';
 import { Migration20261202140000TrustedDocuments } from './Migration20261202140000TrustedDocuments';
+import { Migration20261202170000PriorAttainment } from './Migration20261202170000PriorAttainment';
 
 /** Every migration in order. New ones are appended here as well as added to this folder. */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202110000ReviewsAndInterventions', class: Migration20261202110000ReviewsAndInterventions },
   { name: 'Migration20261202120000Analytics', class: Migration20261202120000Analytics },
   { name: 'Migration20261202140000TrustedDocuments', class: Migration20261202140000TrustedDocuments },
+  { name: 'Migration20261202170000PriorAttainment', class: Migration20261202170000PriorAttainment },
 ];

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { currentMembership } from '../core/current';
 import { UrbanRural } from '../schools/school.enums';
 import { highPerformingWithin } from './geo';
+import { PRIOR_ATTAINMENT_METRIC, PRIOR_ATTAINMENT_SPAN } from './similarity';
 
 /**
  * Partner candidates for a school: open high-performing schools of the same phase within a radius,
@@ -11,7 +12,8 @@ import { highPerformingWithin } from './geo';
  *   proximity  = 1 - distance / radius
  *   similarity = mean of what both schools hold: pupils (1 at the same roll, 0 at a third or three
  *                times it), % FSM (0 at 25 points apart), urban/rural (1 same class, 0.5 both urban
- *                or both rural, 0 otherwise)
+ *                or both rural, 0 otherwise), prior attainment (KS1 average point score of the KS2
+ *                cohort, latest year held: 0 at 3 points apart); a part either lacks is left out
  *   spare      = 1 - stretch; stretch grows with staff days still owed on support it gives now
  *                (all of it at 40 days), its current support links (at 4) and its groups (at 4).
  */
@@ -24,6 +26,8 @@ export interface CandidateRow {
   pupils_on_roll: number | null;
   percent_fsm: string | null;
   urban_rural: UrbanRural | null;
+  prior_attainment: number | null;
+  prior_attainment_year: string | null;
   links: number;
   committed: string;
   delivered: string;
@@ -40,6 +44,8 @@ export interface OriginRow {
   pupils_on_roll: number | null;
   percent_fsm: string | null;
   urban_rural: UrbanRural | null;
+  prior_attainment: number | null;
+  prior_attainment_year: string | null;
 }
 
 export interface ScoredCandidate {
@@ -59,9 +65,16 @@ export interface ScoredCandidate {
   };
 }
 
+/** A school's latest prior attainment (value and academic year), as a lateral subquery. */
+const LATEST_PRIOR = (schoolId: string) =>
+  `select om.value::float8 as value, om.academic_year from outcome_measure om
+   where om.school_id = ${schoolId} and om.metric = '${PRIOR_ATTAINMENT_METRIC}' order by om.academic_year desc limit 1`;
+
 export async function loadOrigin(em: EntityManager, schoolId: number): Promise<OriginRow | undefined> {
   const [row]: OriginRow[] = await em.execute(
-    `select id, urn, phase, latitude, longitude, pupils_on_roll, percent_fsm, urban_rural from school where id = ?`,
+    `select s.id, s.urn, s.phase, s.latitude, s.longitude, s.pupils_on_roll, s.percent_fsm, s.urban_rural,
+       pa.value as prior_attainment, pa.academic_year as prior_attainment_year
+     from school s left join lateral (${LATEST_PRIOR('s.id')}) pa on true where s.id = ?`,
     [schoolId],
   );
   return row;
@@ -74,11 +87,13 @@ export async function candidatesWithin(em: EntityManager, origin: OriginRow, rad
        select c.school_id as id, trellis_distance_km(?, ?, c.latitude, c.longitude) as distance_km
        from ${highPerformingWithin('c', '?', '?', '?', '?', '?::float8')})
      select n.id, n.distance_km, s.pupils_on_roll, s.percent_fsm, s.urban_rural,
+       pa.value as prior_attainment, pa.academic_year as prior_attainment_year,
        coalesce(g.links, 0)::int as links, coalesce(g.committed, 0) as committed, coalesce(g.delivered, 0) as delivered,
        coalesce(g.owed, 0) as owed,
        (select count(*) from membership m where m.school_id = n.id and ${currentMembership('m')})::int as memberships
      from near n
      join school s on s.id = n.id
+     left join lateral (${LATEST_PRIOR('n.id')}) pa on true
      left join lateral (
        select count(*) as links, sum(sl.staff_days_committed) as committed, sum(sl.staff_days_delivered) as delivered,
          sum(greatest(sl.staff_days_committed - sl.staff_days_delivered, 0)) as owed
@@ -130,7 +145,19 @@ export function scoreCandidate(origin: OriginRow, c: CandidateRow, radiusKm: num
         : `${c.urban_rural.replace(/_/g, ' ')} against ${origin.urban_rural.replace(/_/g, ' ')} (setting similarity ${part}).`,
     );
   } else reasons.push('Urban/rural class not held for both schools: setting not compared.');
-  reasons.push('Prior attainment is not held in Trellis: not compared.');
+  if (origin.prior_attainment != null && c.prior_attainment != null) {
+    const gap = Math.abs(Number(c.prior_attainment) - Number(origin.prior_attainment));
+    const part = 1 - Math.min(1, gap / PRIOR_ATTAINMENT_SPAN);
+    parts.push(part);
+    reasons.push(
+      `KS1 average point score of its KS2 cohort ${Number(c.prior_attainment)} (${c.prior_attainment_year}) against ${Number(origin.prior_attainment)} (${origin.prior_attainment_year}) (prior attainment similarity ${round(part, 2)}).`,
+    );
+  } else
+    reasons.push(
+      origin.prior_attainment == null && c.prior_attainment == null
+        ? 'Prior attainment (KS1 average point score) not held for either school: not compared.'
+        : `Prior attainment (KS1 average point score) not held for ${origin.prior_attainment == null ? 'this school' : 'the candidate'}: not compared.`,
+    );
   const similarity = parts.length ? parts.reduce((a, b) => a + b, 0) / parts.length : 0.5;
 
   const owed = Number(c.owed);

@@ -50,7 +50,7 @@ export class PartnerCandidate {
   @Field(() => Float, { description: '1 at the same site, 0 at the edge of the radius.' })
   proximity!: number;
 
-  @Field(() => Float, { description: 'Similarity in size, % FSM and urban/rural class (what both schools hold), 0..1.' })
+  @Field(() => Float, { description: 'Similarity in size, % FSM, urban/rural class and prior attainment (KS1 average point score; what both schools hold), 0..1.' })
   similarity!: number;
 
   @Field(() => Float, { description: 'Spare capacity, 0..1: lower when it already gives support or sits in many groups.' })
