@@ -19,7 +19,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { CapacityLevel } from '../src/analytics/analytics.enums';
 import { refreshStaleBands } from '../src/analytics/bands.service';
-import { candidatesWithin, loadOrigin } from '../src/analytics/candidates.service';
+import { candidatesWithin } from '../src/analytics/candidates.service';
 import { supportCapacity } from '../src/analytics/capacity.service';
 import { loadAuthConfig } from '../src/config';
 import { toGlobalId } from '../src/core/node';
@@ -183,8 +183,8 @@ async function main(): Promise<void> {
     for (const { id } of sample) {
       const [g, data] = await time(() => gql(candidatesQuery, { id: toGlobalId('School', id), radiusKm: RADIUS_KM }));
       const em = orm.em.fork() as EntityManager;
-      const origin = (await loadOrigin(em, id))!;
-      const [s, ours] = await time(() => candidatesWithin(em, origin, RADIUS_KM));
+      const [s, found] = await time(() => candidatesWithin(em, id, RADIUS_KM));
+      const ours = found!.rows;
       const [b, base] = await time(() => sql.query(CANDIDATES_BASELINE, [id, RADIUS_KM]));
       c.graphql.push(g);
       c.service.push(s);

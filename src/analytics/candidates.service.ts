@@ -70,49 +70,44 @@ const LATEST_PRIOR = (schoolId: string) =>
   `select om.value::float8 as value, om.academic_year from outcome_measure om
    where om.school_id = ${schoolId} and om.metric = '${PRIOR_ATTAINMENT_METRIC}' order by om.academic_year desc limit 1`;
 
-export async function loadOrigin(em: EntityManager, schoolId: number): Promise<OriginRow | undefined> {
-  const [row]: OriginRow[] = await em.execute(
-    `select s.id, s.urn, s.phase, s.latitude, s.longitude, s.pupils_on_roll, s.percent_fsm, s.urban_rural,
-       pa.value as prior_attainment, pa.academic_year as prior_attainment_year
-     from school s left join lateral (${LATEST_PRIOR('s.id')}) pa on true where s.id = ?`,
-    [schoolId],
+/**
+ * The school and every high-performing open school of its phase within the radius, with their
+ * current commitments, in one statement (one round trip): undefined when there is no such school.
+ */
+export async function candidatesWithin(
+  em: EntityManager,
+  schoolId: number,
+  radiusKm: number,
+): Promise<{ origin: OriginRow; rows: CandidateRow[] } | undefined> {
+  const rows: { origin: OriginRow; candidate: CandidateRow | null }[] = await em.execute(
+    `with o as materialized (
+       select s.id, s.urn, s.phase, s.latitude, s.longitude, s.pupils_on_roll, s.percent_fsm, s.urban_rural,
+         pa.value as prior_attainment, pa.academic_year as prior_attainment_year
+       from school s left join lateral (${LATEST_PRIOR('s.id')}) pa on true where s.id = ?),
+     near as (
+       select c.school_id as id, trellis_distance_km(o.latitude, o.longitude, c.latitude, c.longitude) as distance_km
+       from o cross join ${highPerformingWithin('c', 'o.latitude', 'o.longitude', 'o.phase', 'o.id', '?::float8')}),
+     candidate as (
+       select n.id, n.distance_km, s.pupils_on_roll, s.percent_fsm, s.urban_rural,
+         pa.value as prior_attainment, pa.academic_year as prior_attainment_year,
+         coalesce(g.links, 0)::int as links, coalesce(g.committed, 0) as committed, coalesce(g.delivered, 0) as delivered,
+         coalesce(g.owed, 0) as owed,
+         (select count(*) from membership m where m.school_id = n.id and ${currentMembership('m')})::int as memberships
+       from near n
+       join school s on s.id = n.id
+       left join lateral (${LATEST_PRIOR('n.id')}) pa on true
+       left join lateral (
+         select count(*) as links, sum(sl.staff_days_committed) as committed, sum(sl.staff_days_delivered) as delivered,
+           sum(greatest(sl.staff_days_committed - sl.staff_days_delivered, 0)) as owed
+         from support_link sl where sl.giver_id = n.id and sl.started_on <= current_date and (sl.ends_on is null or sl.ends_on >= current_date)) g on true)
+     select to_jsonb(o) as origin, to_jsonb(c) as candidate
+     from o left join candidate c on true
+     order by c.distance_km, c.id`,
+    // The radius appears twice in the fragment: the box, then the distance.
+    [schoolId, radiusKm, radiusKm],
   );
-  return row;
-}
-
-/** Every high-performing open school of the origin's phase within the radius, with its current commitments. */
-export async function candidatesWithin(em: EntityManager, origin: OriginRow, radiusKm: number): Promise<CandidateRow[]> {
-  return em.execute(
-    `with near as (
-       select c.school_id as id, trellis_distance_km(?, ?, c.latitude, c.longitude) as distance_km
-       from ${highPerformingWithin('c', '?', '?', '?', '?', '?::float8')})
-     select n.id, n.distance_km, s.pupils_on_roll, s.percent_fsm, s.urban_rural,
-       pa.value as prior_attainment, pa.academic_year as prior_attainment_year,
-       coalesce(g.links, 0)::int as links, coalesce(g.committed, 0) as committed, coalesce(g.delivered, 0) as delivered,
-       coalesce(g.owed, 0) as owed,
-       (select count(*) from membership m where m.school_id = n.id and ${currentMembership('m')})::int as memberships
-     from near n
-     join school s on s.id = n.id
-     left join lateral (${LATEST_PRIOR('n.id')}) pa on true
-     left join lateral (
-       select count(*) as links, sum(sl.staff_days_committed) as committed, sum(sl.staff_days_delivered) as delivered,
-         sum(greatest(sl.staff_days_committed - sl.staff_days_delivered, 0)) as owed
-       from support_link sl where sl.giver_id = n.id and sl.started_on <= current_date and (sl.ends_on is null or sl.ends_on >= current_date)) g on true
-     order by n.distance_km, n.id`,
-    // In the order of the placeholders: the distance selected, then the box, phase, school left out, distance and radius.
-    [
-      origin.latitude,
-      origin.longitude,
-      origin.latitude,
-      origin.longitude,
-      radiusKm,
-      origin.phase,
-      origin.id,
-      origin.latitude,
-      origin.longitude,
-      radiusKm,
-    ],
-  );
+  if (rows.length === 0) return undefined;
+  return { origin: rows[0].origin, rows: rows.flatMap((row) => (row.candidate ? [row.candidate] : [])) };
 }
 
 const round = (value: number, places = 3) => Number(value.toFixed(places));
@@ -195,10 +190,12 @@ export function scoreCandidate(origin: OriginRow, c: CandidateRow, radiusKm: num
   };
 }
 
-/** Candidates ranked: best score first, then the nearer, then by id (a stable order for paging). */
-export async function partnerCandidates(em: EntityManager, origin: OriginRow, radiusKm: number): Promise<ScoredCandidate[]> {
+/** Candidates ranked: best score first, then the nearer, then by id (a stable order for paging); undefined when there is no such school. */
+export async function partnerCandidates(em: EntityManager, schoolId: number, radiusKm: number): Promise<ScoredCandidate[] | undefined> {
+  const found = await candidatesWithin(em, schoolId, radiusKm);
+  if (!found) return undefined;
+  const { origin, rows } = found;
   if (origin.latitude == null || origin.longitude == null) return [];
-  const rows = await candidatesWithin(em, origin, radiusKm);
   return rows
     .map((row) => scoreCandidate(origin, row, radiusKm))
     .sort((a, b) => b.score - a.score || a.distanceKm - b.distanceKm || a.schoolId - b.schoolId);

@@ -7,7 +7,7 @@ import { School } from '../schools/school.entity';
 import { Phase } from '../schools/school.enums';
 import { SchoolConnection } from '../schools/school.resolver';
 import { CapacityLevel } from './analytics.enums';
-import { loadOrigin, partnerCandidates, ScoredCandidate } from './candidates.service';
+import { partnerCandidates, ScoredCandidate } from './candidates.service';
 import { AreaFilter, CapacityRow, schoolsInNeedWithoutCandidate, supportCapacity } from './capacity.service';
 import { MAX_RADIUS_KM } from './geo';
 
@@ -88,8 +88,7 @@ export class PartnerCandidatesArgs extends PageArgs {
 
 /** The candidates of a school, best first; undefined when there is no such school. */
 export async function candidatesFor(ctx: Context, schoolId: number, radiusKm: number): Promise<ScoredCandidate[] | undefined> {
-  const origin = await loadOrigin(ctx.em, schoolId);
-  return origin ? partnerCandidates(ctx.em, origin, radiusKm) : undefined;
+  return partnerCandidates(ctx.em, schoolId, radiusKm);
 }
 
 @InputType({ description: 'One area: every field given must hold.' })
