@@ -163,6 +163,22 @@ describe('reading a band', () => {
   });
 });
 
+describe('partner candidates', () => {
+  it('reads the school and its candidates in one statement; asking for each candidate’s school adds none', async () => {
+    const bare = `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 5, first: 10) { totalCount edges { node { score } } } }`;
+    const withSchools = `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 5, first: 10) { totalCount edges { node { score school { urn name phase } } } } }`;
+    await app.data(bare, { id: gid(900001) }); // warm: the viewer's own lookups
+    const statements = await app.countStatements(() => app.data(bare, { id: gid(900001) }));
+    let answer: any;
+    const withSchoolsStatements = await app.countStatements(async () => {
+      answer = await app.data(withSchools, { id: gid(900001) });
+    });
+    expect(answer.partnerCandidates.edges.map((e: any) => e.node.school.urn).sort()).toEqual([900002, 900006]);
+    expect(withSchoolsStatements).toBe(statements);
+    expect(statements).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('band settings', () => {
   const UPDATE = `mutation ($input: PerformanceBandSettingsUpdateInput!) { performanceBandSettingsUpdate(input: $input) { settings { inspectionMaxAgeYears measureMaxAgeYears asOf } userErrors { field message code } } }`;
   const SET = `mutation ($input: BandThresholdSetInput!) { performanceBandThresholdSet(input: $input) { settings { thresholds { phase criterion metric threshold } } userErrors { field message } } }`;

@@ -78,8 +78,8 @@ export async function candidatesWithin(
   em: EntityManager,
   schoolId: number,
   radiusKm: number,
-): Promise<{ origin: OriginRow; rows: CandidateRow[] } | undefined> {
-  const rows: { origin: OriginRow; candidate: CandidateRow | null }[] = await em.execute(
+): Promise<{ origin: OriginRow; rows: CandidateRow[]; schools: Record<string, unknown>[] } | undefined> {
+  const rows: ({ origin: OriginRow; candidate: CandidateRow | null } & Record<string, unknown>)[] = await em.execute(
     `with o as materialized (
        select s.id, s.urn, s.phase, s.latitude, s.longitude, s.pupils_on_roll, s.percent_fsm, s.urban_rural,
          pa.value as prior_attainment, pa.academic_year as prior_attainment_year
@@ -100,14 +100,20 @@ export async function candidatesWithin(
          select count(*) as links, sum(sl.staff_days_committed) as committed, sum(sl.staff_days_delivered) as delivered,
            sum(greatest(sl.staff_days_committed - sl.staff_days_delivered, 0)) as owed
          from support_link sl where sl.giver_id = n.id and sl.started_on <= current_date and (sl.ends_on is null or sl.ends_on >= current_date)) g on true)
-     select to_jsonb(o) as origin, to_jsonb(c) as candidate
-     from o left join candidate c on true
+     select to_jsonb(o) as origin, to_jsonb(c) as candidate, s.*
+     from o left join candidate c on true left join school s on s.id = c.id
      order by c.distance_km, c.id`,
     // The radius appears twice in the fragment: the box, then the distance.
     [schoolId, radiusKm, radiusKm],
   );
   if (rows.length === 0) return undefined;
-  return { origin: rows[0].origin, rows: rows.flatMap((row) => (row.candidate ? [row.candidate] : [])) };
+  const found = rows.filter((row) => row.candidate);
+  return {
+    origin: rows[0].origin,
+    rows: found.map((row) => row.candidate!),
+    // Each candidate's school row, as `select * from school` gives it (for the School loader: no second round trip).
+    schools: found.map(({ origin: _origin, candidate: _candidate, ...school }) => school),
+  };
 }
 
 const round = (value: number, places = 3) => Number(value.toFixed(places));
@@ -191,12 +197,17 @@ export function scoreCandidate(origin: OriginRow, c: CandidateRow, radiusKm: num
 }
 
 /** Candidates ranked: best score first, then the nearer, then by id (a stable order for paging); undefined when there is no such school. */
-export async function partnerCandidates(em: EntityManager, schoolId: number, radiusKm: number): Promise<ScoredCandidate[] | undefined> {
+export async function partnerCandidates(
+  em: EntityManager,
+  schoolId: number,
+  radiusKm: number,
+): Promise<{ candidates: ScoredCandidate[]; schools: Record<string, unknown>[] } | undefined> {
   const found = await candidatesWithin(em, schoolId, radiusKm);
   if (!found) return undefined;
-  const { origin, rows } = found;
-  if (origin.latitude == null || origin.longitude == null) return [];
-  return rows
+  const { origin, rows, schools } = found;
+  if (origin.latitude == null || origin.longitude == null) return { candidates: [], schools: [] };
+  const candidates = rows
     .map((row) => scoreCandidate(origin, row, radiusKm))
     .sort((a, b) => b.score - a.score || a.distanceKm - b.distanceKm || a.schoolId - b.schoolId);
+  return { candidates, schools };
 }

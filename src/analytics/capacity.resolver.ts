@@ -1,6 +1,6 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../core/context';
-import { byId } from '../core/loaders';
+import { byId, primeById } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
 import { School } from '../schools/school.entity';
@@ -86,9 +86,12 @@ export class PartnerCandidatesArgs extends PageArgs {
   radiusKm: number = DEFAULT_RADIUS_KM;
 }
 
-/** The candidates of a school, best first; undefined when there is no such school. */
+/** The candidates of a school, best first; undefined when there is no such school. Their schools are handed to the School loader. */
 export async function candidatesFor(ctx: Context, schoolId: number, radiusKm: number): Promise<ScoredCandidate[] | undefined> {
-  return partnerCandidates(ctx.em, schoolId, radiusKm);
+  const found = await partnerCandidates(ctx.em, schoolId, radiusKm);
+  if (!found) return undefined;
+  await primeById(ctx, School, found.schools);
+  return found.candidates;
 }
 
 @InputType({ description: 'One area: every field given must hold.' })
