@@ -360,7 +360,7 @@ describe('the read matrix, generated from the schema', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('every caller x the analytics queries that need arguments: public ones answer alike for all, impact reports only to their readers', async () => {
+  it('every caller x the analytics queries that need arguments: public ones answer alike for all (candidates count only readable support links), impact reports only to their readers', async () => {
     // Sites, inspections (band evidence) and objectives with a metric (impact), written directly so that no alert is
     // raised, then removed again. A (primary) in need with T2 and F1 outstanding near it; T1 (secondary) in need with X.
     const sites: [number, number, number, string][] = [
@@ -398,8 +398,17 @@ describe('the read matrix, generated from the schema', () => {
         expect(result.errors, q.name).toBeUndefined();
         adminAnswers.set(q.name, JSON.stringify(result.data));
       }
-      // The fixture's analytics have something in them: a candidate for A, T1 with X, F2 with none.
+      // The fixture's analytics have something in them: a candidate for A, T1 with X, F2 with none; and a candidate
+      // that gives support (F1 to F2, link 62), whose link the administrator sees and an anonymous caller must not.
       expect(adminAnswers.get('partnerCandidates(A)')).toContain(toGlobalId('School', S.T2));
+      const f1For = async (caller: string) =>
+        (await app.gqlAs(as[caller], publicQueries.find((q) => q.name === 'partnerCandidates(A)')!.text)).data!.partnerCandidates.edges.find(
+          (e: any) => e.node.school.id === toGlobalId('School', S.F1),
+        ).node;
+      expect((await f1For('admin')).commitments.supportLinksGiven).toBe(1);
+      const hidden = await f1For('anonymous');
+      expect(hidden.commitments).toMatchObject({ supportLinksGiven: 0, staffDaysCommitted: 0 });
+      expect(hidden.reasons.join(' ')).toContain('Gives no support now (counting only the support links you may read)');
       expect(adminAnswers.get('partnerCandidates(T1)')).toContain(toGlobalId('School', S.X));
       expect(adminAnswers.get('schoolsInNeedWithoutCandidate(area)')).toContain(toGlobalId('School', S.F2));
       // Who may read each authority's impact report, by the README: its officers, admins, apps with read:evidence.
@@ -409,8 +418,24 @@ describe('the read matrix, generated from the schema', () => {
         for (const q of publicQueries) {
           const result = await app.gqlAs(as[caller], q.text);
           inspect(caller, q.name, result);
-          if (JSON.stringify(result.data) !== adminAnswers.get(q.name)) problems.push(`${caller} ${q.name}: a public answer differs from the administrator's`);
           checked.add(`${caller}|Query|${q.name}`);
+          if (!q.name.startsWith('partnerCandidates')) {
+            if (JSON.stringify(result.data) !== adminAnswers.get(q.name)) problems.push(`${caller} ${q.name}: a public answer differs from the administrator's`);
+            continue;
+          }
+          // Candidates: the same schools at the same distances for everyone; their commitments count only the
+          // support links (private rows) the caller reaches.
+          const edges = result.data?.partnerCandidates?.edges ?? [];
+          const where = (list: any[]) => list.map((e: any) => `${e.node.school.id}@${e.node.distanceKm}`).sort();
+          if (JSON.stringify(where(edges)) !== JSON.stringify(where(JSON.parse(adminAnswers.get(q.name)!).partnerCandidates.edges)))
+            problems.push(`${caller} ${q.name}: other candidates than the administrator's`);
+          for (const edge of edges) {
+            const giver = fromGlobalId(edge.node.school.id)!.id;
+            const links = [...rows.entries()].filter(([k, r]) => k.startsWith('SupportLink:') && r.giver_id === giver && !r.ends_on);
+            const readable = links.filter(([, r]) => reaches(caller, 'SupportLink', r.id));
+            if (edge.node.commitments.supportLinksGiven !== readable.length)
+              problems.push(`${caller} ${q.name}: ${edge.node.school.id} counts ${edge.node.commitments.supportLinksGiven} support links given, the caller reaches ${readable.length}`);
+          }
         }
         for (const la of Object.keys(reportGroups).map(Number)) {
           const result = await app.gqlAs(as[caller], text('impactReport', `localAuthorityCode: ${la}, first: 10`, 'GroupImpactConnection'));

@@ -16,6 +16,9 @@ import { PRIOR_ATTAINMENT_METRIC, PRIOR_ATTAINMENT_SPAN } from './similarity';
  *                cohort, latest year held: 0 at 3 points apart); a part either lacks is left out
  *   spare      = 1 - stretch; stretch grows with staff days still owed on support it gives now
  *                (all of it at 40 days), its current support links (at 4) and its groups (at 4).
+ *                Support links are private rows: only those the caller may read are counted (a
+ *                school's own people, its authority's officers, admins, apps with read:schools),
+ *                so the ranking can differ by caller and never reveals a link the caller may not see.
  */
 export const WEIGHTS = { proximity: 0.45, similarity: 0.35, spare: 0.2 };
 const STRETCH = { owedDays: 40, links: 4, memberships: 4 };
@@ -71,13 +74,21 @@ const LATEST_PRIOR = (schoolId: string) =>
    where om.school_id = ${schoolId} and om.metric = '${PRIOR_ATTAINMENT_METRIC}' order by om.academic_year desc limit 1`;
 
 /**
+ * Which support links the caller may read, as auth/policy.ts rowFilter gives it (SQL on alias `t`);
+ * undefined: all of them. Support links are private rows: a candidate's commitments count only those.
+ */
+export type SupportLinkFilter = { sql: string; params: unknown[] } | undefined;
+
+/**
  * The school and every high-performing open school of its phase within the radius, with their
- * current commitments, in one statement (one round trip): undefined when there is no such school.
+ * current commitments (the support links the caller may read), in one statement (one round trip):
+ * undefined when there is no such school.
  */
 export async function candidatesWithin(
   em: EntityManager,
   schoolId: number,
   radiusKm: number,
+  supportLinks?: SupportLinkFilter,
 ): Promise<{ origin: OriginRow; rows: CandidateRow[]; schools: Record<string, unknown>[] } | undefined> {
   const rows: ({ origin: OriginRow; candidate: CandidateRow | null } & Record<string, unknown>)[] = await em.execute(
     `with o as materialized (
@@ -97,14 +108,15 @@ export async function candidatesWithin(
        join school s on s.id = n.id
        left join lateral (${LATEST_PRIOR('n.id')}) pa on true
        left join lateral (
-         select count(*) as links, sum(sl.staff_days_committed) as committed, sum(sl.staff_days_delivered) as delivered,
-           sum(greatest(sl.staff_days_committed - sl.staff_days_delivered, 0)) as owed
-         from support_link sl where sl.giver_id = n.id and sl.started_on <= current_date and (sl.ends_on is null or sl.ends_on >= current_date)) g on true)
+         select count(*) as links, sum(t.staff_days_committed) as committed, sum(t.staff_days_delivered) as delivered,
+           sum(greatest(t.staff_days_committed - t.staff_days_delivered, 0)) as owed
+         from support_link t where t.giver_id = n.id and t.started_on <= current_date and (t.ends_on is null or t.ends_on >= current_date)
+           and (${supportLinks?.sql ?? 'true'})) g on true)
      select to_jsonb(o) as origin, to_jsonb(c) as candidate, s.*
      from o left join candidate c on true left join school s on s.id = c.id
      order by c.distance_km, c.id`,
     // The radius appears twice in the fragment: the box, then the distance.
-    [schoolId, radiusKm, radiusKm],
+    [schoolId, radiusKm, radiusKm, ...(supportLinks?.params ?? [])],
   );
   if (rows.length === 0) return undefined;
   const found = rows.filter((row) => row.candidate);
@@ -119,7 +131,7 @@ export async function candidatesWithin(
 const round = (value: number, places = 3) => Number(value.toFixed(places));
 const isRural = (u: UrbanRural) => u.startsWith('rural');
 
-export function scoreCandidate(origin: OriginRow, c: CandidateRow, radiusKm: number): ScoredCandidate {
+export function scoreCandidate(origin: OriginRow, c: CandidateRow, radiusKm: number, supportFiltered = false): ScoredCandidate {
   const reasons: string[] = [];
   const distance = Number(c.distance_km);
   const proximity = Math.max(0, 1 - distance / radiusKm);
@@ -169,10 +181,11 @@ export function scoreCandidate(origin: OriginRow, c: CandidateRow, radiusKm: num
       0.15 * Math.min(1, c.memberships / STRETCH.memberships),
   );
   const spare = 1 - stretch;
+  const counted = supportFiltered ? ' (counting only the support links you may read)' : '';
   reasons.push(
     c.links === 0
-      ? `Gives no support now; in ${c.memberships} group(s) (spare capacity ${round(spare, 2)}).`
-      : `Gives support on ${c.links} link(s) now, ${Number(c.committed)} staff days committed, ${round(owed, 1)} still owed; in ${c.memberships} group(s) (spare capacity ${round(spare, 2)}).`,
+      ? `Gives no support now${counted}; in ${c.memberships} group(s) (spare capacity ${round(spare, 2)}).`
+      : `Gives support on ${c.links} link(s) now, ${Number(c.committed)} staff days committed, ${round(owed, 1)} still owed${counted}; in ${c.memberships} group(s) (spare capacity ${round(spare, 2)}).`,
   );
   const score = WEIGHTS.proximity * proximity + WEIGHTS.similarity * similarity + WEIGHTS.spare * spare;
   reasons.push(
@@ -201,13 +214,14 @@ export async function partnerCandidates(
   em: EntityManager,
   schoolId: number,
   radiusKm: number,
+  supportLinks?: SupportLinkFilter,
 ): Promise<{ candidates: ScoredCandidate[]; schools: Record<string, unknown>[] } | undefined> {
-  const found = await candidatesWithin(em, schoolId, radiusKm);
+  const found = await candidatesWithin(em, schoolId, radiusKm, supportLinks);
   if (!found) return undefined;
   const { origin, rows, schools } = found;
   if (origin.latitude == null || origin.longitude == null) return { candidates: [], schools: [] };
   const candidates = rows
-    .map((row) => scoreCandidate(origin, row, radiusKm))
+    .map((row) => scoreCandidate(origin, row, radiusKm, supportLinks !== undefined))
     .sort((a, b) => b.score - a.score || a.distanceKm - b.distanceKm || a.schoolId - b.schoolId);
   return { candidates, schools };
 }

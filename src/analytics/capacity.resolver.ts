@@ -1,4 +1,5 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { rowFilter } from '../auth/policy';
 import type { Context } from '../core/context';
 import { byId, primeById } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
@@ -19,7 +20,10 @@ export function checkRadius(radiusKm: number): number {
   return radiusKm;
 }
 
-@ObjectType({ description: 'What a school gives now: the load that makes a stretched school rank lower.' })
+@ObjectType({
+  description:
+    'What a school gives now: the load that makes a stretched school rank lower. Support links are private: only those the caller may read are counted (the school’s own people, its authority’s officers, admins, apps with read:schools).',
+})
 export class SupportCommitments {
   @Field(() => Int, { description: 'Support links it gives that are running today.' })
   supportLinksGiven!: number;
@@ -53,7 +57,9 @@ export class PartnerCandidate {
   @Field(() => Float, { description: 'Similarity in size, % FSM, urban/rural class and prior attainment (KS1 average point score; what both schools hold), 0..1.' })
   similarity!: number;
 
-  @Field(() => Float, { description: 'Spare capacity, 0..1: lower when it already gives support or sits in many groups.' })
+  @Field(() => Float, {
+    description: 'Spare capacity, 0..1: lower when it already gives support (the links the caller may read) or sits in many groups.',
+  })
   spareCapacity!: number;
 
   @Field(() => [String], { description: 'Each part of the score, in words.' })
@@ -88,7 +94,7 @@ export class PartnerCandidatesArgs extends PageArgs {
 
 /** The candidates of a school, best first; undefined when there is no such school. Their schools are handed to the School loader. */
 export async function candidatesFor(ctx: Context, schoolId: number, radiusKm: number): Promise<ScoredCandidate[] | undefined> {
-  const found = await partnerCandidates(ctx.em, schoolId, radiusKm);
+  const found = await partnerCandidates(ctx.em, schoolId, radiusKm, await rowFilter(ctx.viewer, 'support_link'));
   if (!found) return undefined;
   await primeById(ctx, School, found.schools);
   return found.candidates;
