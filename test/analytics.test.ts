@@ -2,7 +2,7 @@ import { chromium, Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sweepTimeBasedRules } from '../src/alerts/sweep';
-import { computeAllBands, refreshStaleBands } from '../src/analytics/bands.service';
+import { computeAllBands, computeBands, refreshStaleBands } from '../src/analytics/bands.service';
 import { toGlobalId } from '../src/core/node';
 import { startTestApp, TestApp, tokenFor } from './helpers';
 
@@ -381,6 +381,39 @@ describe('when the day turns: the sweep recomputes bands, a read never writes', 
     expect(await refreshStaleBands(app.orm)).toBe(false);
     expect(await bandState()).toBe(settled);
     await app.sql(`delete from school where id = $1`, [ageing.id]);
+  });
+
+  it('never puts back a band that an evidence write in flight has just changed', async () => {
+    const [racing] = await app.sql<{ id: number }>(
+      `insert into school (urn, name, phase, establishment_type, status, la_code, latitude, longitude)
+       values (900051, 'Racing Primary', 'primary', 'community_school', 'open', 850, 51.3, -1.2) returning id`,
+    );
+    ids.set(900051, racing.id);
+    await app.sql(`update performance_band_settings set computed_for = current_date - 1`);
+    // An inspection recorded and its band computed, the transaction held open...
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let written!: () => void;
+    const inFlight = new Promise<void>((resolve) => (written = resolve));
+    const writer = app.orm.em.fork().transactional(async (em) => {
+      await em.execute(
+        `insert into inspection (school_id, inspectorate, inspected_on, overall_effectiveness, source) values (?, 'ofsted', current_date - 10, 1, 'test')`,
+        [racing.id],
+      );
+      await computeBands(em as EntityManager, [racing.id]);
+      written();
+      await gate;
+    });
+    await inFlight;
+    // ...while the day's recompute starts: it must wait for the writer, then read what it committed.
+    const refresh = refreshStaleBands(app.orm);
+    for (let i = 0; i < 200 && (await app.sql(`select 1 from pg_locks where not granted`)).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await app.sql(`select 1 from pg_locks where not granted`)).length).toBeGreaterThan(0);
+    release();
+    await writer;
+    expect(await refresh).toBe(true);
+    expect((await band(900051)).band).toBe('HIGH_PERFORMING');
+    await app.sql(`delete from school where id = $1`, [racing.id]);
   });
 
   it('is done by one instance when several check at once', async () => {
