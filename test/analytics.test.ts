@@ -179,6 +179,20 @@ describe('partner candidates', () => {
   });
 });
 
+describe('support capacity', () => {
+  it('lists every area’s schools in need without a candidate from one read of the country, however many areas', async () => {
+    const query = (first: number) => `{ supportCapacity(level: CONSTITUENCY, radiusKm: 5) { areas(first: ${first}) { totalCount edges { node {
+      name inNeedWithoutCandidate(first: 5) { totalCount edges { node { urn } } } } } } } }`;
+    const all = await app.data(query(10));
+    expect(all.supportCapacity.areas.totalCount).toBeGreaterThan(1);
+    const gamma = all.supportCapacity.areas.edges.find((e: any) => e.node.name === 'North East Hampshire').node;
+    expect(gamma.inNeedWithoutCandidate.edges.map((e: any) => e.node.urn)).toEqual([900003]);
+    const one = await app.countStatements(() => app.data(query(1)));
+    const many = await app.countStatements(() => app.data(query(10)));
+    expect(many).toBe(one);
+  });
+});
+
 describe('band settings', () => {
   const UPDATE = `mutation ($input: PerformanceBandSettingsUpdateInput!) { performanceBandSettingsUpdate(input: $input) { settings { inspectionMaxAgeYears measureMaxAgeYears asOf } userErrors { field message code } } }`;
   const SET = `mutation ($input: BandThresholdSetInput!) { performanceBandThresholdSet(input: $input) { settings { thresholds { phase criterion metric threshold } } userErrors { field message } } }`;

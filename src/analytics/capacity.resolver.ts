@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { rowFilter } from '../auth/policy';
 import type { Context } from '../core/context';
@@ -9,7 +10,7 @@ import { Phase } from '../schools/school.enums';
 import { SchoolConnection } from '../schools/school.resolver';
 import { CapacityLevel } from './analytics.enums';
 import { partnerCandidates, ScoredCandidate } from './candidates.service';
-import { AreaFilter, CapacityRow, schoolsInNeedWithoutCandidate, supportCapacity } from './capacity.service';
+import { AreaFilter, CapacityRow, Reach, reachOf, schoolsInNeedWithoutCandidate, supportCapacity } from './capacity.service';
 import { MAX_RADIUS_KM } from './geo';
 
 export const DEFAULT_RADIUS_KM = 10;
@@ -224,7 +225,22 @@ async function unsupportedConnection(
   pageArgs: PageArgs,
 ) {
   const page = readPage('schoolsInNeedWithoutCandidate', pageArgs, (v): v is number => Number.isInteger(v));
-  const found = await schoolsInNeedWithoutCandidate(ctx.em, phases, radiusKm, area, page.after, page.size + 1);
+  // The whole country's reach, read once per request, phases and radius: every area's list is cut from it.
+  const reach = await ctx.loaders
+    .get(
+      'Capacity.reach',
+      () =>
+        new DataLoader<string, Reach>((keys) =>
+          Promise.all(
+            keys.map((key) => {
+              const [phaseList, radius] = JSON.parse(key) as [string[] | null, number];
+              return reachOf(ctx.em, CapacityLevel.REGION, phaseList, radius, undefined);
+            }),
+          ),
+        ),
+    )
+    .load(JSON.stringify([phases, radiusKm]));
+  const found = schoolsInNeedWithoutCandidate(reach, area, page.after, page.size + 1);
   const schools = await byId(ctx, School).loadMany(found.ids);
   return connectionOf(
     schools as School[],

@@ -40,6 +40,9 @@ interface BandedRow {
   phase: string;
   key: string | null;
   name: string | null;
+  region: string | null;
+  la_code: number | null;
+  constituency: string | null;
   latitude: number | null;
   longitude: number | null;
   band: 'high_performing' | 'in_need';
@@ -69,12 +72,13 @@ export async function reachOf(
   const { key, name } = AREA[level];
   const phaseList = phases ? `{${phases.join(',')}}` : null;
   const rows: BandedRow[] = await em.execute(
-    `select 'area' as kind, s.id, s.urn, s.phase, ${key} as key, ${name} as name, s.latitude, s.longitude, b.band
+    `select 'area' as kind, s.id, s.urn, s.phase, ${key} as key, ${name} as name, s.region, s.la_code, s.constituency,
+       s.latitude, s.longitude, b.band
      from school s join performance_band b on b.school_id = s.id
      where s.status in ${OPEN_STATUSES} and b.band in ('high_performing', 'in_need')
        and (?::text[] is null or s.phase = any(?::text[])) and ${where.sql}
      union all
-     select 'site', c.school_id, null, c.phase, null, null, c.latitude, c.longitude, c.band
+     select 'site', c.school_id, null, c.phase, null, null, null, null, null, c.latitude, c.longitude, c.band
      from performance_band c
      where c.band = 'high_performing' and c.open and c.latitude is not null and c.longitude is not null
        and (?::text[] is null or c.phase = any(?::text[]))`,
@@ -147,17 +151,29 @@ export async function supportCapacity(
   return { areas, total: summarise('all', 'All', banded, within) };
 }
 
-/** Schools in need with no high-performing school of their phase within the radius, by URN, paged. */
-export async function schoolsInNeedWithoutCandidate(
-  em: EntityManager,
-  phases: string[] | null,
-  radiusKm: number,
+/** Whether a school's row lies in the area (every field given must hold), as areaSql decides in SQL. */
+export function inArea(row: { region: string | null; la_code: number | null; constituency: string | null }, area: AreaFilter | undefined): boolean {
+  return (
+    (area?.region == null || row.region === area.region) &&
+    (area?.localAuthorityCode == null || row.la_code === area.localAuthorityCode) &&
+    (area?.constituency == null || row.constituency === area.constituency)
+  );
+}
+
+/**
+ * Schools in need with no high-performing school of their phase within the radius, by URN, paged,
+ * from a reach already read (reachOf; the resolver reads the whole country's once per request and
+ * radius, however many areas list theirs).
+ */
+export function schoolsInNeedWithoutCandidate(
+  reach: Reach,
   area: AreaFilter | undefined,
   afterUrn: number | undefined,
   limit: number,
-): Promise<{ ids: number[]; urns: number[]; total: number }> {
-  const { banded, within } = await reachOf(em, CapacityLevel.REGION, phases, radiusKm, area);
-  const unsupported = banded.filter((row) => within.get(row.id) === 0).sort((a, b) => a.urn! - b.urn!);
+): { ids: number[]; urns: number[]; total: number } {
+  const unsupported = reach.banded
+    .filter((row) => reach.within.get(row.id) === 0 && inArea(row, area))
+    .sort((a, b) => a.urn! - b.urn!);
   const page = unsupported.filter((row) => row.urn! > (afterUrn ?? 0)).slice(0, limit);
   return { ids: page.map((row) => row.id), urns: page.map((row) => row.urn!), total: unsupported.length };
 }
