@@ -27,12 +27,12 @@ describe('the England seed’s evidence step', () => {
       `select (select count(*) from school where status = 'open')::int as open,
          (select count(*) from school s where status = 'open' and (select count(*) from inspection i where i.school_id = s.id) <> 2)::int as not_two_inspections,
          (select count(*) from school s where status = 'open' and phase = 'primary'
-            and (select count(*) from outcome_measure m where m.school_id = s.id) <> 12)::int as primaries_without_12_values,
+            and (select count(*) from outcome_measure m where m.school_id = s.id) <> 15)::int as primaries_without_15_values,
          (select count(*) from school s where status = 'open' and phase = 'secondary'
             and (select count(*) from outcome_measure m where m.school_id = s.id) <> 6)::int as secondaries_without_6_values,
          (select count(*) from school s where not exists (select 1 from performance_band b where b.school_id = s.id))::int as unbanded`,
     );
-    expect(counts).toMatchObject({ not_two_inspections: 0, primaries_without_12_values: 0, secondaries_without_6_values: 0, unbanded: 0 });
+    expect(counts).toMatchObject({ not_two_inspections: 0, primaries_without_15_values: 0, secondaries_without_6_values: 0, unbanded: 0 });
     const bands = Object.fromEntries(
       (
         await app.sql<{ band: string; n: number }>(
