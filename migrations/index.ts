@@ -10,6 +10,7 @@ import { Migration20261202110000ReviewsAndInterventions } from './Migration20261
 import { Migration20261202120000Analytics } from './Migration20261202120000Analytics';
 import { Migration20261202140000TrustedDocuments } from './Migration20261202140000TrustedDocuments';
 import { Migration20261202170000PriorAttainment } from './Migration20261202170000PriorAttainment';
+import { Migration20261202171000BandPhaseChange } from './Migration20261202171000BandPhaseChange';
 
 /** Every migration in order. New ones are appended here as well as added to this folder. */
 export const migrationsList: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202120000Analytics', class: Migration20261202120000Analytics },
   { name: 'Migration20261202140000TrustedDocuments', class: Migration20261202140000TrustedDocuments },
   { name: 'Migration20261202170000PriorAttainment', class: Migration20261202170000PriorAttainment },
+  { name: 'Migration20261202171000BandPhaseChange', class: Migration20261202171000BandPhaseChange },
 ];

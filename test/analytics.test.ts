@@ -430,6 +430,23 @@ describe('when the day turns: the sweep recomputes bands, a read never writes', 
     await app.sql(`delete from school where id = $1`, [racing.id]);
   });
 
+  it('marks the bands stale when a school changes phase (no evidence event says so), and the next check rejudges it', async () => {
+    // Zeta is high-performing as a primary (good, every primary high threshold met); as a secondary none of its measures count.
+    expect((await band(900006)).band).toBe('HIGH_PERFORMING');
+    await refreshStaleBands(app.orm);
+    await app.sql(`update school set phase = 'secondary' where urn = 900006`);
+    expect((await app.sql<{ computed_for: string | null }>(`select computed_for from performance_band_settings`))[0].computed_for).toBeNull();
+    expect((await band(900006)).band).toBe('HIGH_PERFORMING'); // a read still answers the stored band
+    expect(await refreshStaleBands(app.orm)).toBe(true);
+    expect((await band(900006)).band).toBe('NEITHER');
+    await app.sql(`update school set phase = 'primary' where urn = 900006`);
+    await refreshStaleBands(app.orm);
+    expect((await band(900006)).band).toBe('HIGH_PERFORMING');
+    // Any other change to a school (its name, its roll) leaves the bands fresh.
+    await app.sql(`update school set name = 'Zeta Primary School', pupils_on_roll = 210 where urn = 900006`);
+    expect(await refreshStaleBands(app.orm)).toBe(false);
+  });
+
   it('is done by one instance when several check at once', async () => {
     await app.sql(`update performance_band_settings set computed_for = current_date - 1`);
     const results = await Promise.all([refreshStaleBands(app.orm), refreshStaleBands(app.orm), refreshStaleBands(app.orm)]);
