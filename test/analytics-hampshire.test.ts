@@ -419,7 +419,10 @@ describe('partner candidates on Hampshire', () => {
     const query = `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 8, first: 10) { edges { node { similarity reasons school { urn } } } } }`;
     const similarities = async () =>
       new Map<number, any>(
-        (await app.data(query, { id: toGlobalId('School', idOf.get(115916)!) })).partnerCandidates.edges.map((e: any) => [e.node.school.urn, e.node]),
+        (await app.data(query, { id: toGlobalId('School', idOf.get(115916)!) })).partnerCandidates.edges.map((e: any) => [
+          e.node.school.urn,
+          e.node,
+        ]),
       );
     const saved = await app.sql<{ school_id: number; value: string }>(
       `select school_id, value::text from outcome_measure where metric = 'ks2_prior_attainment_ks1_aps' and school_id = any($1::int[])`,

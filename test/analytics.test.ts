@@ -181,7 +181,9 @@ describe('partner candidates', () => {
 
 describe('support capacity', () => {
   it('lists every area’s schools in need without a candidate from one read of the country, however many areas', async () => {
-    const query = (first: number) => `{ supportCapacity(level: CONSTITUENCY, radiusKm: 5) { areas(first: ${first}) { totalCount edges { node {
+    const query = (
+      first: number,
+    ) => `{ supportCapacity(level: CONSTITUENCY, radiusKm: 5) { areas(first: ${first}) { totalCount edges { node {
       name inNeedWithoutCandidate(first: 5) { totalCount edges { node { urn } } } } } } } }`;
     const all = await app.data(query(10));
     expect(all.supportCapacity.areas.totalCount).toBeGreaterThan(1);
@@ -374,11 +376,18 @@ describe('when the day turns: the sweep recomputes bands, a read never writes', 
     // Every analytics read answers the stored bands, says the day they were counted for, and writes nothing.
     const read = await band(900050);
     expect(read.band).toBe('HIGH_PERFORMING');
-    expect((await app.data(`query ($urn: Int!) { school(urn: $urn) { performanceBand { asOf } } }`, { urn: 900050 })).school.performanceBand.asOf).toBe(yesterday);
+    expect(
+      (await app.data(`query ($urn: Int!) { school(urn: $urn) { performanceBand { asOf } } }`, { urn: 900050 })).school.performanceBand
+        .asOf,
+    ).toBe(yesterday);
     const near = await app.data(CANDIDATES, { id: gid(900001) });
     expect(near.partnerCandidates.edges.map((e: any) => e.node.school.urn)).toContain(900050);
-    await app.data(`{ supportCapacity(level: CONSTITUENCY, radiusKm: 5) { total { inNeedCount } } schoolsInNeedWithoutCandidate(first: 5) { totalCount } }`);
-    const geojson = await fetch(`${app.url.replace(/\/graphql$/, '')}/analytics/schools.geojson?localAuthorityCode=850&phase=PRIMARY&radiusKm=5`);
+    await app.data(
+      `{ supportCapacity(level: CONSTITUENCY, radiusKm: 5) { total { inNeedCount } } schoolsInNeedWithoutCandidate(first: 5) { totalCount } }`,
+    );
+    const geojson = await fetch(
+      `${app.url.replace(/\/graphql$/, '')}/analytics/schools.geojson?localAuthorityCode=850&phase=PRIMARY&radiusKm=5`,
+    );
     expect(geojson.status).toBe(200);
     expect(await bandState()).toBe(before);
 
@@ -421,7 +430,8 @@ describe('when the day turns: the sweep recomputes bands, a read never writes', 
     await inFlight;
     // ...while the day's recompute starts: it must wait for the writer, then read what it committed.
     const refresh = refreshStaleBands(app.orm);
-    for (let i = 0; i < 200 && (await app.sql(`select 1 from pg_locks where not granted`)).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && (await app.sql(`select 1 from pg_locks where not granted`)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect((await app.sql(`select 1 from pg_locks where not granted`)).length).toBeGreaterThan(0);
     release();
     await writer;
@@ -435,7 +445,9 @@ describe('when the day turns: the sweep recomputes bands, a read never writes', 
     expect((await band(900006)).band).toBe('HIGH_PERFORMING');
     await refreshStaleBands(app.orm);
     await app.sql(`update school set phase = 'secondary' where urn = 900006`);
-    expect((await app.sql<{ computed_for: string | null }>(`select computed_for from performance_band_settings`))[0].computed_for).toBeNull();
+    expect(
+      (await app.sql<{ computed_for: string | null }>(`select computed_for from performance_band_settings`))[0].computed_for,
+    ).toBeNull();
     expect((await band(900006)).band).toBe('HIGH_PERFORMING'); // a read still answers the stored band
     expect(await refreshStaleBands(app.orm)).toBe(true);
     expect((await band(900006)).band).toBe('NEITHER');

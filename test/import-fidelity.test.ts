@@ -284,8 +284,20 @@ describe('values', () => {
     const lines = fs.readFileSync(KS2, 'utf8').split('\r\n');
     const header = lines[0].replace(/^\uFEFF/, '').split(',');
     const row = lines.find((line) => line.includes(',115851,'))!.split(',');
-    const results = ['PTRWM_EXP', 'PTRWM_HIGH', 'PTREAD_EXP', 'PTWRITTA_EXP', 'PTMAT_EXP', 'PTGPS_EXP', 'READPROG', 'WRITPROG', 'MATPROG',
-      'READ_AVERAGE', 'MAT_AVERAGE', 'PTRWM_EXP_FSM6CLA1A'];
+    const results = [
+      'PTRWM_EXP',
+      'PTRWM_HIGH',
+      'PTREAD_EXP',
+      'PTWRITTA_EXP',
+      'PTMAT_EXP',
+      'PTGPS_EXP',
+      'READPROG',
+      'WRITPROG',
+      'MATPROG',
+      'READ_AVERAGE',
+      'MAT_AVERAGE',
+      'PTRWM_EXP_FSM6CLA1A',
+    ];
     const withPrior = [...row];
     withPrior[header.indexOf('TKS1AVERAGE')] = '16.3';
     const read = await importKs2(app.orm, stream([lines[0], withPrior.join(',')].join('\r\n')), { academicYear: '2011/12' });

@@ -55,7 +55,10 @@ export class PartnerCandidate {
   @Field(() => Float, { description: '1 at the same site, 0 at the edge of the radius.' })
   proximity!: number;
 
-  @Field(() => Float, { description: 'Similarity in size, % FSM, urban/rural class and prior attainment (KS1 average point score; what both schools hold), 0..1.' })
+  @Field(() => Float, {
+    description:
+      'Similarity in size, % FSM, urban/rural class and prior attainment (KS1 average point score; what both schools hold), 0..1.',
+  })
   similarity!: number;
 
   @Field(() => Float, {
@@ -313,7 +316,7 @@ export class AnalyticsQueries {
     area?: AreaFilterInput,
   ): Promise<SupportCapacity> {
     checkRadius(radiusKm);
-      const phases = phase ? [phase] : null;
+    const phases = phase ? [phase] : null;
     const result = await supportCapacity(ctx.em, level, phases, radiusKm, area);
     return {
       rows: result.areas.map((row) => toArea(row, level, phases, radiusKm, area)),

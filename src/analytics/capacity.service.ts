@@ -152,7 +152,10 @@ export async function supportCapacity(
 }
 
 /** Whether a school's row lies in the area (every field given must hold), as areaSql decides in SQL. */
-export function inArea(row: { region: string | null; la_code: number | null; constituency: string | null }, area: AreaFilter | undefined): boolean {
+export function inArea(
+  row: { region: string | null; la_code: number | null; constituency: string | null },
+  area: AreaFilter | undefined,
+): boolean {
   return (
     (area?.region == null || row.region === area.region) &&
     (area?.localAuthorityCode == null || row.la_code === area.localAuthorityCode) &&
@@ -171,9 +174,7 @@ export function schoolsInNeedWithoutCandidate(
   afterUrn: number | undefined,
   limit: number,
 ): { ids: number[]; urns: number[]; total: number } {
-  const unsupported = reach.banded
-    .filter((row) => reach.within.get(row.id) === 0 && inArea(row, area))
-    .sort((a, b) => a.urn! - b.urn!);
+  const unsupported = reach.banded.filter((row) => reach.within.get(row.id) === 0 && inArea(row, area)).sort((a, b) => a.urn! - b.urn!);
   const page = unsupported.filter((row) => row.urn! > (afterUrn ?? 0)).slice(0, limit);
   return { ids: page.map((row) => row.id), urns: page.map((row) => row.urn!), total: unsupported.length };
 }

@@ -35,7 +35,11 @@ export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>): Da
  * them), so that resolving those objects costs no second round trip. The same mapping and the same
  * reading rule as a load: a row the viewer may not read is primed as not found.
  */
-export async function primeById<T extends WithId>(ctx: Context, entity: EntityClass<T>, selected: Record<string, unknown>[]): Promise<void> {
+export async function primeById<T extends WithId>(
+  ctx: Context,
+  entity: EntityClass<T>,
+  selected: Record<string, unknown>[],
+): Promise<void> {
   const loader = byId(ctx, entity);
   const mapped = mapRows(ctx.em, entity, selected);
   const visible = new Set(await visibleRows(ctx.viewer, mapped));

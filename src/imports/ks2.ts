@@ -142,14 +142,7 @@ export async function importKs2(orm: MikroORM, source: CsvSource, options: Ks2Im
           }
         }
       }
-      await writeMeasureItems(
-        tx,
-        items,
-        lineOf,
-        () => KS2_SOURCE,
-        report,
-        columnOf,
-      );
+      await writeMeasureItems(tx, items, lineOf, () => KS2_SOURCE, report, columnOf);
     }),
   );
   return report.finish();
