@@ -12,6 +12,8 @@ import { Migration20261202140000TrustedDocuments } from './Migration202612021400
 import { Migration20261202150000PartnershipGovernance } from './Migration20261202150000PartnershipGovernance';
 import { Migration20261202160000ReviewTeam } from './Migration20261202160000ReviewTeam';
 import { Migration20261202160100GovernanceHealth } from './Migration20261202160100GovernanceHealth';
+import { Migration20261202170000PriorAttainment } from './Migration20261202170000PriorAttainment';
+import { Migration20261202171000BandPhaseChange } from './Migration20261202171000BandPhaseChange';
 
 /** Every migration in order. New ones are appended here as well as added to this folder. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +30,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202150000PartnershipGovernance', class: Migration20261202150000PartnershipGovernance },
   { name: 'Migration20261202160000ReviewTeam', class: Migration20261202160000ReviewTeam },
   { name: 'Migration20261202160100GovernanceHealth', class: Migration20261202160100GovernanceHealth },
+  { name: 'Migration20261202170000PriorAttainment', class: Migration20261202170000PriorAttainment },
+  { name: 'Migration20261202171000BandPhaseChange', class: Migration20261202171000BandPhaseChange },
 ];

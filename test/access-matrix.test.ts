@@ -16,6 +16,8 @@ import {
   TokenKind,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { computeBands } from '../src/analytics/bands.service';
 import { fromGlobalId, toGlobalId } from '../src/core/node';
 import { collect, connected, sleep, wsClient } from './alert-fixtures';
 import { BODY, CASE, databaseChecksum, G, loadFixture, loadOracle, Oracle, P, REVIEW, S, SCOPES } from './access-fixture';
@@ -155,11 +157,11 @@ function inspect(caller: string, where: string, result: { data?: any; errors?: a
 
 /**
  * Fields the matrix found broken for every caller, admin included (not an access leak), that belong to
- * another part: left out of the walk until fixed. School.performanceBand (analytics), read through
- * `nodes` beside phase, predecessors, pupilsOnRoll, region and selfEvaluations, answers
- * INTERNAL_SERVER_ERROR; alone it answers.
+ * another part: left out of the walk until fixed. None now: School.performanceBand answered
+ * INTERNAL_SERVER_ERROR on `computedAt` (a timestamp read as PostgreSQL text, which the DateTime
+ * scalar refuses), fixed in analytics/bands.service.ts loadBands.
  */
-const KNOWN_FAILURES = new Set(['School.performanceBand']);
+const KNOWN_FAILURES = new Set<string>([]);
 
 /** Arguments for a field: small pages, and history included (more rows, more chances to leak). */
 function argsOf(field: GraphQLField<unknown, unknown>): string | undefined {
@@ -346,7 +348,7 @@ describe('the read matrix, generated from the schema', () => {
         continue;
       }
       const args = argsOf(field);
-      // Root fields needing arguments the walker cannot invent (analytics: a level, a school) are left out.
+      // Root fields needing arguments the walker cannot invent (analytics: a level, a school, an authority) have their own cases below.
       if (args === undefined || (!isLeafType(named) && selectionOf(named, 1).length === 0)) continue;
       roots.push({ name: field.name, text: `{ ${field.name}${args.includes('first') ? args.replace('first: 3', 'first: 100') : args} ${select} }`, variables: {} });
     }
@@ -360,6 +362,107 @@ describe('the read matrix, generated from the schema', () => {
       );
     }
     expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('every caller x the analytics queries that need arguments: public ones answer alike for all (candidates count only readable support links), impact reports only to their readers', async () => {
+    // Sites, inspections (band evidence) and objectives with a metric (impact), written directly so that no alert is
+    // raised, then removed again. A (primary) in need with T2 and F1 outstanding near it; T1 (secondary) in need with X.
+    const sites: [number, number, number, string][] = [
+      [S.A, 50.9, -1.4, 'Romsey'], [S.T1, 50.91, -1.41, 'Romsey'], [S.T2, 50.92, -1.39, 'Eastleigh'], [S.F1, 50.93, -1.42, 'Eastleigh'],
+      [S.F2, 51.6, -1.0, 'Basingstoke'], [S.X, 50.905, -1.43, 'Romsey'], [S.N, 50.95, -1.38, 'Eastleigh'],
+    ];
+    for (const [school, lat, lon, constituency] of sites)
+      await app.sql(`update school set latitude = $2, longitude = $3, constituency = $4, region = 'South East' where id = $1`, [school, lat, lon, constituency]);
+    await app.sql(`insert into inspection (school_id, inspectorate, inspected_on, overall_effectiveness, source) values
+      (${S.A}, 'ofsted', current_date - 100, 3, 'matrix'), (${S.T1}, 'ofsted', current_date - 100, 3, 'matrix'),
+      (${S.T2}, 'ofsted', current_date - 100, 1, 'matrix'), (${S.F1}, 'ofsted', current_date - 100, 1, 'matrix'),
+      (${S.F2}, 'ofsted', current_date - 100, 4, 'matrix'), (${S.X}, 'ofsted', current_date - 100, 1, 'matrix')`);
+    await app.sql(`insert into strategic_objective (group_id, objective, metric, success_criteria, target, target_on) values
+      (${G.T}, 'Matrix: raise RWM', 'ks2_rwm_expected_pct', 'RWM up', 70, current_date + 300),
+      (12, 'Matrix: raise RWM', 'ks2_rwm_expected_pct', 'RWM up', 70, current_date + 300)`);
+    await app.orm.em.fork().transactional((em) => computeBands(em as EntityManager, Object.values(S)));
+    try {
+      const text = (field: string, args: string, type: string) =>
+        `{ ${field}(${args}) { ${selectionOf(schema.getType(type)!, 0).join(' ')} } }`;
+      const publicQueries: { name: string; text: string }[] = [
+        ...['REGION', 'LOCAL_AUTHORITY', 'CONSTITUENCY'].map((level) => ({
+          name: `supportCapacity(${level})`,
+          text: text('supportCapacity', `level: ${level}, radiusKm: 10`, 'SupportCapacity'),
+        })),
+        { name: 'supportCapacity(PRIMARY, area)', text: text('supportCapacity', `level: CONSTITUENCY, phase: PRIMARY, radiusKm: 5, area: { localAuthorityCode: 850 }`, 'SupportCapacity') },
+        { name: 'schoolsInNeedWithoutCandidate(area)', text: text('schoolsInNeedWithoutCandidate', `phase: PRIMARY, radiusKm: 5, area: { localAuthorityCode: 851 }, first: 10`, 'SchoolConnection') },
+        ...Object.entries(S).map(([name, school]) => ({
+          name: `partnerCandidates(${name})`,
+          text: text('partnerCandidates', `schoolId: "${toGlobalId('School', school)}", radiusKm: 25, first: 10`, 'PartnerCandidateConnection'),
+        })),
+      ];
+      const adminAnswers = new Map<string, string>();
+      for (const q of publicQueries) {
+        const result = await app.gqlAs(as.admin, q.text);
+        expect(result.errors, q.name).toBeUndefined();
+        adminAnswers.set(q.name, JSON.stringify(result.data));
+      }
+      // The fixture's analytics have something in them: a candidate for A, T1 with X, F2 with none; and a candidate
+      // that gives support (F1 to F2, link 62), whose link the administrator sees and an anonymous caller must not.
+      expect(adminAnswers.get('partnerCandidates(A)')).toContain(toGlobalId('School', S.T2));
+      const f1For = async (caller: string) =>
+        (await app.gqlAs(as[caller], publicQueries.find((q) => q.name === 'partnerCandidates(A)')!.text)).data!.partnerCandidates.edges.find(
+          (e: any) => e.node.school.id === toGlobalId('School', S.F1),
+        ).node;
+      expect((await f1For('admin')).commitments.supportLinksGiven).toBe(1);
+      const hidden = await f1For('anonymous');
+      expect(hidden.commitments).toMatchObject({ supportLinksGiven: 0, staffDaysCommitted: 0 });
+      expect(hidden.reasons.join(' ')).toContain('Gives no support now (counting only the support links you may read)');
+      expect(adminAnswers.get('partnerCandidates(T1)')).toContain(toGlobalId('School', S.X));
+      expect(adminAnswers.get('schoolsInNeedWithoutCandidate(area)')).toContain(toGlobalId('School', S.F2));
+      // Who may read each authority's impact report, by the README: its officers, admins, apps with read:evidence.
+      const reportGroups: Record<number, number[]> = { 850: [12, G.T], 851: [12, G.T], 852: [12], 999: [] };
+      const readsReport = (caller: string, la: number) => caller === 'admin' || caller === 'key:read:evidence' || (caller === 'laOfficer' && la === 850);
+      for (const caller of CALLERS) {
+        for (const q of publicQueries) {
+          const result = await app.gqlAs(as[caller], q.text);
+          inspect(caller, q.name, result);
+          checked.add(`${caller}|Query|${q.name}`);
+          if (!q.name.startsWith('partnerCandidates')) {
+            if (JSON.stringify(result.data) !== adminAnswers.get(q.name)) problems.push(`${caller} ${q.name}: a public answer differs from the administrator's`);
+            continue;
+          }
+          // Candidates: the same schools at the same distances for everyone; their commitments count only the
+          // support links (private rows) the caller reaches.
+          const edges = result.data?.partnerCandidates?.edges ?? [];
+          const where = (list: any[]) => list.map((e: any) => `${e.node.school.id}@${e.node.distanceKm}`).sort();
+          if (JSON.stringify(where(edges)) !== JSON.stringify(where(JSON.parse(adminAnswers.get(q.name)!).partnerCandidates.edges)))
+            problems.push(`${caller} ${q.name}: other candidates than the administrator's`);
+          for (const edge of edges) {
+            const giver = fromGlobalId(edge.node.school.id)!.id;
+            const links = [...rows.entries()].filter(([k, r]) => k.startsWith('SupportLink:') && r.giver_id === giver && !r.ends_on);
+            const readable = links.filter(([, r]) => reaches(caller, 'SupportLink', r.id));
+            if (edge.node.commitments.supportLinksGiven !== readable.length)
+              problems.push(`${caller} ${q.name}: ${edge.node.school.id} counts ${edge.node.commitments.supportLinksGiven} support links given, the caller reaches ${readable.length}`);
+          }
+        }
+        for (const la of Object.keys(reportGroups).map(Number)) {
+          const result = await app.gqlAs(as[caller], text('impactReport', `localAuthorityCode: ${la}, first: 10`, 'GroupImpactConnection'));
+          inspect(caller, `impactReport(${la})`, result);
+          checked.add(`${caller}|Query|impactReport(${la})`);
+          if (readsReport(caller, la)) {
+            expect(result.errors, `${caller} impactReport(${la})`).toBeUndefined();
+            const groups = result.data!.impactReport.edges.map((e: any) => fromGlobalId(e.node.group.id)!.id);
+            expect(groups.sort(), `${caller} impactReport(${la})`).toEqual([...reportGroups[la]].sort());
+          } else {
+            const codes = (result.errors ?? []).map((e: any) => e.extensions?.code);
+            expect(codes, `${caller} impactReport(${la})`).toEqual([caller === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN']);
+            expect(result.data?.impactReport ?? null, `${caller} impactReport(${la})`).toBeNull();
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      await app.sql(`delete from strategic_objective where objective = 'Matrix: raise RWM'`);
+      await app.sql(`delete from performance_band where school_id = any($1::int[])`, [Object.values(S)]);
+      await app.sql(`delete from inspection where source = 'matrix'`);
+      await app.sql(`update school set latitude = null, longitude = null, constituency = null, region = null where id = any($1::int[])`, [Object.values(S)]);
+    }
   }, 120_000);
 
   it('lists hold every row the caller reaches (nothing hidden that should show)', async () => {

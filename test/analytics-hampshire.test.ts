@@ -62,6 +62,9 @@ interface Expected {
   pupils?: number;
   fsm?: number;
   urban?: boolean;
+  urbanClass?: string;
+  /** KS1 average point score of the 2017/18 KS2 cohort (TKS1AVERAGE), when published as a number. */
+  ks1?: number;
   groups: number;
 }
 
@@ -103,6 +106,8 @@ const expected: Expected[] = gias.map((row) => {
     pupils: number(row.NumberOfPupils),
     fsm: number(row.PercentageFSM),
     urban: row['UrbanRural (name)'] ? row['UrbanRural (name)'].includes('Urban') : undefined,
+    urbanClass: row['UrbanRural (name)'] || undefined,
+    ks1: number(ks2.get(row.URN)?.TKS1AVERAGE),
     groups: [row['Trusts (name)'], row['Federations (name)']].filter((name) => name && name.trim()).length,
   };
 });
@@ -113,6 +118,16 @@ function haversineKm(a: Expected, b: Expected): number {
   const dLon = (b.lon! - a.lon!) * rad;
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat! * rad) * Math.cos(b.lat! * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** How unalike two schools are (0..1), from the published definition: the mean of the parts both hold. */
+function dissimilarity(o: Expected, c: Expected, withPrior = true): number {
+  const parts: number[] = [];
+  if (o.pupils && c.pupils) parts.push(Math.min(1, Math.abs(Math.log(c.pupils / o.pupils)) / Math.log(3)));
+  if (o.fsm !== undefined && c.fsm !== undefined) parts.push(Math.min(1, Math.abs(c.fsm - o.fsm) / 25));
+  if (o.urbanClass && c.urbanClass) parts.push(o.urbanClass === c.urbanClass ? 0 : o.urban === c.urban ? 0.5 : 1);
+  if (withPrior && o.ks1 !== undefined && c.ks1 !== undefined) parts.push(Math.min(1, Math.abs(c.ks1 - o.ks1) / 3));
+  return parts.length ? parts.reduce((a, b) => a + b, 0) / parts.length : 0.5;
 }
 
 const median = (values: number[]): number | null => {
@@ -284,16 +299,59 @@ describe('support capacity per constituency on Hampshire', () => {
   });
 });
 
+describe('prior attainment on Hampshire', () => {
+  it('holds TKS1AVERAGE for exactly the schools whose KS2 row publishes a number: SUPP and short rows are absent, not 0', async () => {
+    const want = new Map(expected.filter((s) => s.ks1 !== undefined).map((s) => [s.urn, s.ks1]));
+    // The file has both kinds of gap: a SUPP, and rows that stop before the column.
+    const cells = [...ks2.values()].map((r) => r.TKS1AVERAGE);
+    expect(cells).toContain('SUPP');
+    expect(cells.filter((c) => c === undefined || c === '').length).toBeGreaterThan(0);
+    const rows = await app.sql<{ urn: number; value: number; academic_year: string }>(
+      `select s.urn, m.value::float8 as value, m.academic_year from outcome_measure m join school s on s.id = m.school_id
+       where m.metric = 'ks2_prior_attainment_ks1_aps'`,
+    );
+    expect(new Map(rows.map((r) => [r.urn, r.value]))).toEqual(want);
+    expect(new Set(rows.map((r) => r.academic_year))).toEqual(new Set(['2017/18']));
+    expect(rows.some((r) => r.value === 0)).toBe(false);
+  });
+
+  it('builds a family of similar schools on size, FSM, setting and prior attainment, as computed from the CSVs', async () => {
+    const hythe = expected.find((s) => s.urn === 115916)!;
+    const others = expected.filter((s) => s.open && s.phase === hythe.phase && s.urn !== hythe.urn);
+    const rank = (withPrior: boolean) =>
+      others
+        .map((c) => ({ urn: c.urn, d: dissimilarity(hythe, c, withPrior) }))
+        .sort((a, b) => a.d - b.d || a.urn - b.urn)
+        .slice(0, 10)
+        .map((c) => c.urn);
+    const want = rank(true);
+    // Prior attainment changes who is in the family (so this test would see it left out).
+    expect(want).not.toEqual(rank(false));
+    const { familyOfSchoolsRefresh } = await app.data(
+      `mutation ($id: ID!) { familyOfSchoolsRefresh(input: { schoolId: $id, size: 10 }) { group { id } joined userErrors { message } } }`,
+      { id: toGlobalId('School', idOf.get(115916)!) },
+    );
+    expect(familyOfSchoolsRefresh.userErrors).toEqual([]);
+    const members = await app.sql<{ urn: number }>(
+      `select s.urn from membership m join school s on s.id = m.school_id join school_group g on g.id = m.group_id
+       where g.source_key = 'family:115916' and m.role = 'member' and m.left_on is null order by s.urn`,
+    );
+    expect(members.map((m) => m.urn)).toEqual([...want].sort((a, b) => a - b));
+  });
+});
+
 describe('partner candidates on Hampshire', () => {
   it('for Hythe Primary School (requires improvement), lists the three high-performing primaries within 8 km, checked by hand', async () => {
-    // By hand, from the CSVs: Hythe Primary (URN 115916, 299 pupils, 15.7% FSM, urban city and town) and the
-    // open high-performing primaries within 8 km by grid distance (Pythagoras on Easting/Northing):
-    //   134734 Cadland Primary      4.70 km  373 pupils  34.6% FSM  urban         (outstanding)
-    //   116073 Marchwood Junior     4.24 km  348 pupils  11.5% FSM  rural t&f     (outstanding)
-    //   115901 Hamble Primary       5.18 km  347 pupils  17.9% FSM  rural t&f     (across Southampton Water)
-    // Similarity: Cadland (size 0.80, FSM 0.24, same setting 1) = 0.68; Marchwood (0.86, 0.83, 0) = 0.56;
-    // Hamble (0.86, 0.91, 0) = 0.59. Score 0.45 proximity + 0.35 similarity + 0.2 spare: with no support
-    // given, Cadland 0.42 + 0.2 spare, Marchwood 0.41 + 0.2 spare, Hamble 0.37 + 0.2 spare.
+    // By hand, from the CSVs: Hythe Primary (URN 115916, 299 pupils, 15.7% FSM, urban city and town, KS1
+    // average point score of its 2018 KS2 cohort 16.4) and the open high-performing primaries within 8 km
+    // by grid distance (Pythagoras on Easting/Northing):
+    //   134734 Cadland Primary      4.70 km  373 pupils  34.6% FSM  urban         KS1 APS 15.9  (outstanding)
+    //   116073 Marchwood Junior     4.24 km  348 pupils  11.5% FSM  rural t&f     KS1 APS 17.3  (outstanding)
+    //   115901 Hamble Primary       5.18 km  347 pupils  17.9% FSM  rural t&f     KS1 APS 16.0  (across Southampton Water)
+    // Similarity, the mean of size, FSM, setting and prior attainment (1 - gap / 3):
+    // Cadland (0.799, 0.244, 1, 0.833) = 0.719; Marchwood (0.862, 0.832, 0, 0.700) = 0.598;
+    // Hamble (0.864, 0.912, 0, 0.867) = 0.661. Score 0.45 proximity + 0.35 similarity + 0.2 spare: with no
+    // support given, Cadland 0.44 + 0.2 spare, Marchwood 0.42 + 0.2 spare, Hamble 0.39 + 0.2 spare.
     const { partnerCandidates } = await app.data(
       `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 8, first: 10) { totalCount edges { node {
         distanceKm score proximity similarity spareCapacity reasons commitments { supportLinksGiven staffDaysOwed memberships } school { urn } } } } }`,
@@ -305,9 +363,9 @@ describe('partner candidates on Hampshire', () => {
     expect([...byUrn.keys()].sort()).toEqual([115901, 116073, 134734]);
     const hythe = expected.find((s) => s.urn === 115916)!;
     const hand = {
-      134734: { grid: 4.7, similarity: 0.681 },
-      116073: { grid: 4.24, similarity: 0.565 },
-      115901: { grid: 5.18, similarity: 0.592 },
+      134734: { grid: 4.7, similarity: 0.719, ks1: 15.9 },
+      116073: { grid: 4.24, similarity: 0.598, ks1: 17.3 },
+      115901: { grid: 5.18, similarity: 0.661, ks1: 16 },
     };
     for (const [urn, want] of Object.entries(hand)) {
       const got = byUrn.get(Number(urn));
@@ -321,6 +379,9 @@ describe('partner candidates on Hampshire', () => {
       expect(got.spareCapacity).toBeCloseTo(1 - 0.15 * Math.min(1, other.groups / 4), 3);
       expect(got.score).toBeCloseTo(0.45 * (1 - got.distanceKm / 8) + 0.35 * got.similarity + 0.2 * got.spareCapacity, 2);
       expect(got.reasons.join(' ')).toContain(`${other.pupils} pupils against 299`);
+      expect(got.reasons).toContain(
+        `KS1 average point score of its KS2 cohort ${want.ks1} (2017/18) against 16.4 (2017/18) (prior attainment similarity ${Number((1 - Math.abs(want.ks1 - 16.4) / 3).toFixed(2))}).`,
+      );
     }
     // Best first.
     expect(nodes.map((n: any) => n.score)).toEqual([...nodes.map((n: any) => n.score)].sort((a, b) => b - a));
@@ -349,6 +410,47 @@ describe('partner candidates on Hampshire', () => {
       expect(after[0].school.urn).not.toBe(134734);
     } finally {
       await app.sql(`delete from support_link where giver_id = $1`, [cadland]);
+    }
+  });
+
+  it('leaves prior attainment out when a school lacks it: neither an error nor a zero', async () => {
+    // Without Hythe's (or Cadland's) TKS1AVERAGE the similarity is the mean of the other three parts, as by hand:
+    // Cadland (0.799, 0.244, 1) = 0.681, Marchwood (0.862, 0.832, 0) = 0.565, Hamble (0.864, 0.912, 0) = 0.592.
+    const query = `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 8, first: 10) { edges { node { similarity reasons school { urn } } } } }`;
+    const similarities = async () =>
+      new Map<number, any>(
+        (await app.data(query, { id: toGlobalId('School', idOf.get(115916)!) })).partnerCandidates.edges.map((e: any) => [
+          e.node.school.urn,
+          e.node,
+        ]),
+      );
+    const saved = await app.sql<{ school_id: number; value: string }>(
+      `select school_id, value::text from outcome_measure where metric = 'ks2_prior_attainment_ks1_aps' and school_id = any($1::int[])`,
+      [[idOf.get(115916), idOf.get(134734)]],
+    );
+    expect(saved).toHaveLength(2);
+    const restore = () =>
+      app.sql(
+        `insert into outcome_measure (school_id, metric, academic_year, value, source)
+         select school_id, 'ks2_prior_attainment_ks1_aps', '2017/18', value::numeric, 'ks2_performance_tables' from jsonb_to_recordset($1::jsonb) as r(school_id int, value text)
+         on conflict do nothing`,
+        [JSON.stringify(saved)],
+      );
+    try {
+      await app.sql(`delete from outcome_measure where metric = 'ks2_prior_attainment_ks1_aps' and school_id = $1`, [idOf.get(115916)]);
+      let got = await similarities();
+      expect(got.get(134734).similarity).toBeCloseTo(0.681, 3);
+      expect(got.get(116073).similarity).toBeCloseTo(0.565, 3);
+      expect(got.get(115901).similarity).toBeCloseTo(0.592, 3);
+      expect(got.get(134734).reasons).toContain('Prior attainment (KS1 average point score) not held for this school: not compared.');
+      await restore();
+      await app.sql(`delete from outcome_measure where metric = 'ks2_prior_attainment_ks1_aps' and school_id = $1`, [idOf.get(134734)]);
+      got = await similarities();
+      expect(got.get(134734).similarity).toBeCloseTo(0.681, 3);
+      expect(got.get(134734).reasons).toContain('Prior attainment (KS1 average point score) not held for the candidate: not compared.');
+      expect(got.get(116073).similarity).toBeCloseTo(0.598, 3);
+    } finally {
+      await restore();
     }
   });
 

@@ -1,12 +1,16 @@
 import { chromium, Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sweepTimeBasedRules } from '../src/alerts/sweep';
+import { computeAllBands, computeBands, refreshStaleBands } from '../src/analytics/bands.service';
 import { toGlobalId } from '../src/core/node';
 import { startTestApp, TestApp, tokenFor } from './helpers';
 
 /*
  * Analytics on a small synthetic area (Hampshire's real files are in analytics-hampshire.test.ts):
  * bands recomputed in the writer's transaction, evidence windows, settings and who may change them,
- * the GeoJSON export and the map page in a real headless browser.
+ * the GeoJSON export and the map page in a real headless browser, and the day turning (the sweep
+ * recomputes, reads never write).
  */
 let app: TestApp;
 const today = new Date();
@@ -142,6 +146,52 @@ describe('performance bands follow the evidence', () => {
     expect(old.band).toBe('NO_RECENT_EVIDENCE');
     expect(old.inspection).toBeNull();
     expect(old.reasons[0]).toMatch(/^No inspection in the 6 years to /);
+  });
+});
+
+describe('reading a band', () => {
+  it('answers computedAt as a DateTime, through nodes beside other School fields (was INTERNAL_SERVER_ERROR)', async () => {
+    const result = await app.gql<any>(
+      `query ($ids: [ID!]!) { nodes(ids: $ids) { id ... on School { phase pupilsOnRoll region performanceBand { band asOf computedAt } } } }`,
+      { ids: [gid(900001), gid(900002), gid(900006)] },
+    );
+    expect(result.errors).toBeUndefined();
+    for (const node of result.data.nodes) {
+      expect(node.performanceBand.computedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+      expect(Date.parse(node.performanceBand.computedAt)).toBeLessThanOrEqual(Date.now());
+    }
+  });
+});
+
+describe('partner candidates', () => {
+  it('reads the school and its candidates in one statement; asking for each candidate’s school adds none', async () => {
+    const bare = `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 5, first: 10) { totalCount edges { node { score } } } }`;
+    const withSchools = `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 5, first: 10) { totalCount edges { node { score school { urn name phase } } } } }`;
+    await app.data(bare, { id: gid(900001) }); // warm: the viewer's own lookups
+    const statements = await app.countStatements(() => app.data(bare, { id: gid(900001) }));
+    let answer: any;
+    const withSchoolsStatements = await app.countStatements(async () => {
+      answer = await app.data(withSchools, { id: gid(900001) });
+    });
+    expect(answer.partnerCandidates.edges.map((e: any) => e.node.school.urn).sort()).toEqual([900002, 900006]);
+    expect(withSchoolsStatements).toBe(statements);
+    expect(statements).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('support capacity', () => {
+  it('lists every area’s schools in need without a candidate from one read of the country, however many areas', async () => {
+    const query = (
+      first: number,
+    ) => `{ supportCapacity(level: CONSTITUENCY, radiusKm: 5) { areas(first: ${first}) { totalCount edges { node {
+      name inNeedWithoutCandidate(first: 5) { totalCount edges { node { urn } } } } } } } }`;
+    const all = await app.data(query(10));
+    expect(all.supportCapacity.areas.totalCount).toBeGreaterThan(1);
+    const gamma = all.supportCapacity.areas.edges.find((e: any) => e.node.name === 'North East Hampshire').node;
+    expect(gamma.inNeedWithoutCandidate.edges.map((e: any) => e.node.urn)).toEqual([900003]);
+    const one = await app.countStatements(() => app.data(query(1)));
+    const many = await app.countStatements(() => app.data(query(10)));
+    expect(many).toBe(one);
   });
 });
 
@@ -288,5 +338,131 @@ describe('the map and its GeoJSON export', () => {
       expect(failures).toEqual([]);
       await page.close();
     });
+  });
+});
+
+describe('when the day turns: the sweep recomputes bands, a read never writes', () => {
+  const CANDIDATES = `query ($id: ID!) { partnerCandidates(schoolId: $id, radiusKm: 5, first: 20) { edges { node { school { urn } } } } }`;
+  /** Everything a band read could write: every band row and the day they were computed for. */
+  const bandState = async () =>
+    (
+      await app.sql<{ state: string }>(
+        `select (select md5(coalesce(string_agg(to_jsonb(b)::text, '|' order by b.school_id), '')) from performance_band b)
+           || ':' || coalesce((select computed_for::text from performance_band_settings), '') as state`,
+      )
+    )[0].state;
+
+  it('keeps yesterday’s bands through every read, then the sweep moves the window and an inspection ages out', async () => {
+    const [{ years }] = await app.sql<{ years: number }>(`select inspection_max_age_years as years from performance_band_settings`);
+    // Ageing Primary: outstanding, inspected exactly `years` years ago: inside yesterday's window, outside today's.
+    const [ageing] = await app.sql<{ id: number }>(
+      `insert into school (urn, name, phase, establishment_type, status, la_code, la_name, region, constituency, latitude, longitude)
+       values (900050, 'Ageing Primary', 'primary', 'community_school', 'open', 850, 'Hampshire', 'South East', 'Winchester', 51.062, -1.312) returning id`,
+    );
+    ids.set(900050, ageing.id);
+    await app.sql(
+      `insert into inspection (school_id, inspectorate, inspected_on, overall_effectiveness, source)
+       values ($1, 'ofsted', current_date - make_interval(years => $2), 1, 'test')`,
+      [ageing.id, years],
+    );
+    // Yesterday's computation, as the scheduler made it; then the day turns (as_of back to "today", nothing recomputed).
+    await app.sql(`update performance_band_settings set as_of = current_date - 1`);
+    await app.orm.em.fork().transactional((em) => computeAllBands(em as EntityManager));
+    await app.sql(`update performance_band_settings set as_of = null`);
+    const yesterday = daysAgo(1);
+    const before = await bandState();
+    expect(before.endsWith(`:${yesterday}`)).toBe(true);
+
+    // Every analytics read answers the stored bands, says the day they were counted for, and writes nothing.
+    const read = await band(900050);
+    expect(read.band).toBe('HIGH_PERFORMING');
+    expect(
+      (await app.data(`query ($urn: Int!) { school(urn: $urn) { performanceBand { asOf } } }`, { urn: 900050 })).school.performanceBand
+        .asOf,
+    ).toBe(yesterday);
+    const near = await app.data(CANDIDATES, { id: gid(900001) });
+    expect(near.partnerCandidates.edges.map((e: any) => e.node.school.urn)).toContain(900050);
+    await app.data(
+      `{ supportCapacity(level: CONSTITUENCY, radiusKm: 5) { total { inNeedCount } } schoolsInNeedWithoutCandidate(first: 5) { totalCount } }`,
+    );
+    const geojson = await fetch(
+      `${app.url.replace(/\/graphql$/, '')}/analytics/schools.geojson?localAuthorityCode=850&phase=PRIMARY&radiusKm=5`,
+    );
+    expect(geojson.status).toBe(200);
+    expect(await bandState()).toBe(before);
+
+    // The sweep notices the new day: every band for today, the aged inspection no longer counts.
+    await sweepTimeBasedRules(app.orm);
+    const after = await band(900050);
+    expect(after.band).toBe('NO_RECENT_EVIDENCE');
+    expect(after.reasons[0]).toBe(`No inspection in the ${years} years to ${daysAgo(0)}.`);
+    expect((await bandState()).endsWith(`:${daysAgo(0)}`)).toBe(true);
+    const now = await app.data(CANDIDATES, { id: gid(900001) });
+    expect(now.partnerCandidates.edges.map((e: any) => e.node.school.urn)).not.toContain(900050);
+    // Fresh now: the next check recomputes nothing.
+    const settled = await bandState();
+    expect(await refreshStaleBands(app.orm)).toBe(false);
+    expect(await bandState()).toBe(settled);
+    await app.sql(`delete from school where id = $1`, [ageing.id]);
+  });
+
+  it('never puts back a band that an evidence write in flight has just changed', async () => {
+    const [racing] = await app.sql<{ id: number }>(
+      `insert into school (urn, name, phase, establishment_type, status, la_code, latitude, longitude)
+       values (900051, 'Racing Primary', 'primary', 'community_school', 'open', 850, 51.3, -1.2) returning id`,
+    );
+    ids.set(900051, racing.id);
+    await app.sql(`update performance_band_settings set computed_for = current_date - 1`);
+    // An inspection recorded and its band computed, the transaction held open...
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let written!: () => void;
+    const inFlight = new Promise<void>((resolve) => (written = resolve));
+    const writer = app.orm.em.fork().transactional(async (em) => {
+      await em.execute(
+        `insert into inspection (school_id, inspectorate, inspected_on, overall_effectiveness, source) values (?, 'ofsted', current_date - 10, 1, 'test')`,
+        [racing.id],
+      );
+      await computeBands(em as EntityManager, [racing.id]);
+      written();
+      await gate;
+    });
+    await inFlight;
+    // ...while the day's recompute starts: it must wait for the writer, then read what it committed.
+    const refresh = refreshStaleBands(app.orm);
+    for (let i = 0; i < 200 && (await app.sql(`select 1 from pg_locks where not granted`)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect((await app.sql(`select 1 from pg_locks where not granted`)).length).toBeGreaterThan(0);
+    release();
+    await writer;
+    expect(await refresh).toBe(true);
+    expect((await band(900051)).band).toBe('HIGH_PERFORMING');
+    await app.sql(`delete from school where id = $1`, [racing.id]);
+  });
+
+  it('marks the bands stale when a school changes phase (no evidence event says so), and the next check rejudges it', async () => {
+    // Zeta is high-performing as a primary (good, every primary high threshold met); as a secondary none of its measures count.
+    expect((await band(900006)).band).toBe('HIGH_PERFORMING');
+    await refreshStaleBands(app.orm);
+    await app.sql(`update school set phase = 'secondary' where urn = 900006`);
+    expect(
+      (await app.sql<{ computed_for: string | null }>(`select computed_for from performance_band_settings`))[0].computed_for,
+    ).toBeNull();
+    expect((await band(900006)).band).toBe('HIGH_PERFORMING'); // a read still answers the stored band
+    expect(await refreshStaleBands(app.orm)).toBe(true);
+    expect((await band(900006)).band).toBe('NEITHER');
+    await app.sql(`update school set phase = 'primary' where urn = 900006`);
+    await refreshStaleBands(app.orm);
+    expect((await band(900006)).band).toBe('HIGH_PERFORMING');
+    // Any other change to a school (its name, its roll) leaves the bands fresh.
+    await app.sql(`update school set name = 'Zeta Primary School', pupils_on_roll = 210 where urn = 900006`);
+    expect(await refreshStaleBands(app.orm)).toBe(false);
+  });
+
+  it('is done by one instance when several check at once', async () => {
+    await app.sql(`update performance_band_settings set computed_for = current_date - 1`);
+    const results = await Promise.all([refreshStaleBands(app.orm), refreshStaleBands(app.orm), refreshStaleBands(app.orm)]);
+    expect(results.filter((r) => r === true)).toHaveLength(1);
+    expect(results.filter((r) => r !== true).every((r) => r === false || r === null)).toBe(true);
   });
 });

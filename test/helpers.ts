@@ -124,6 +124,8 @@ export async function startTestApp(
     auth: { ...TEST_AUTH, ...options.auth },
     production: options.production,
     trustedDocuments: options.trustedDocuments ?? 'off',
+    // Tests turn the day themselves (refreshStaleBands, the sweep): no band recompute may land between a test's checksums.
+    bandRefreshIntervalMs: 0,
   });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -196,7 +198,7 @@ export interface TestInstance {
 
 export async function startInstance(databaseUrl: string): Promise<TestInstance> {
   const orm = await openOrm({ clientUrl: databaseUrl });
-  const server = await startServer({ orm, port: 0, auth: TEST_AUTH });
+  const server = await startServer({ orm, port: 0, auth: TEST_AUTH, bandRefreshIntervalMs: 0 });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -264,18 +264,53 @@ describe('values', () => {
     expect(school).toEqual({ pupils_on_roll: 321, fsm: 12.5 });
   });
 
-  it.each(['SUPP', 'NE', 'NA', 'LOWCOV', 'x', '..', ''])('reads a KS2 %j as missing, never 0', async (marker) => {
+  it.each(['SUPP', 'NE', 'NA', 'LOWCOV', 'NP', 'x', '..', ''])('reads a KS2 %j as missing, never 0', async (marker) => {
     const lines = fs.readFileSync(KS2, 'utf8').split('\r\n');
     const header = lines[0].replace(/^\uFEFF/, '').split(',');
     const row = lines.find((line) => line.includes(',115851,'))!.split(',');
     row[header.indexOf('PTRWM_EXP')] = marker;
+    row[header.indexOf('TKS1AVERAGE')] = marker; // prior attainment: missing too, not 0
     const report = await importKs2(app.orm, stream([lines[0], row.join(',')].join('\r\n')), { academicYear: '2010/11' });
     expect(report.skipped).toBe(0);
     const values = await app.sql(
       `select m.metric from outcome_measure m join school s on s.id = m.school_id where s.urn = 115851 and m.academic_year = '2010/11'`,
     );
     expect(values.map((value) => value.metric)).not.toContain('ks2_rwm_expected_pct');
+    expect(values.map((value) => value.metric)).not.toContain('ks2_prior_attainment_ks1_aps');
     expect(values.length).toBeGreaterThan(5);
+  });
+
+  it('reads TKS1AVERAGE as prior attainment, but a row with only prior attainment published is still "no results"', async () => {
+    const lines = fs.readFileSync(KS2, 'utf8').split('\r\n');
+    const header = lines[0].replace(/^\uFEFF/, '').split(',');
+    const row = lines.find((line) => line.includes(',115851,'))!.split(',');
+    const results = [
+      'PTRWM_EXP',
+      'PTRWM_HIGH',
+      'PTREAD_EXP',
+      'PTWRITTA_EXP',
+      'PTMAT_EXP',
+      'PTGPS_EXP',
+      'READPROG',
+      'WRITPROG',
+      'MATPROG',
+      'READ_AVERAGE',
+      'MAT_AVERAGE',
+      'PTRWM_EXP_FSM6CLA1A',
+    ];
+    const withPrior = [...row];
+    withPrior[header.indexOf('TKS1AVERAGE')] = '16.3';
+    const read = await importKs2(app.orm, stream([lines[0], withPrior.join(',')].join('\r\n')), { academicYear: '2011/12' });
+    expect(read.skipped).toBe(0);
+    const [prior] = await app.sql<{ value: string }>(
+      `select m.value::text from outcome_measure m join school s on s.id = m.school_id
+       where s.urn = 115851 and m.academic_year = '2011/12' and m.metric = 'ks2_prior_attainment_ks1_aps'`,
+    );
+    expect(prior.value).toBe('16.3');
+    for (const column of results) withPrior[header.indexOf(column)] = 'SUPP';
+    const only = await importKs2(app.orm, stream([lines[0], withPrior.join(',')].join('\r\n')), { academicYear: '2012/13' });
+    expect(only.problems).toMatchObject([{ code: 'no_results' }]);
+    expect(await app.sql(`select 1 from outcome_measure where academic_year = '2012/13'`)).toEqual([]);
   });
 });
 

@@ -26,7 +26,7 @@ import { Inspection } from '../evidence/inspection.entity';
 import { School } from '../schools/school.entity';
 import { Phase } from '../schools/school.enums';
 import { BandCriterion, PerformanceBand } from './analytics.enums';
-import { bandReasons, BandRow, computeAllBands, ensureBandsFresh, loadBands } from './bands.service';
+import { bandReasons, BandRow, computeAllBands, loadBands } from './bands.service';
 
 @ObjectType({ description: 'One measure a band rests on: its latest value within the window, against a threshold.' })
 export class BandMeasure {
@@ -66,7 +66,7 @@ export class PerformanceBandAssessment {
   @Field(() => DateScalar, { description: 'The day the evidence windows were counted back from.' })
   asOf!: string;
 
-  @Field({ description: 'When the band was last computed (it is recomputed when evidence or settings change).' })
+  @Field({ description: 'When the band was last computed (it is recomputed when evidence or settings change, and when the day turns).' })
   computedAt!: Date;
 }
 
@@ -101,7 +101,6 @@ export function bandLoader(ctx: Context): DataLoader<number, PerformanceBandAsse
     'PerformanceBand.bySchool',
     () =>
       new DataLoader<number, PerformanceBandAssessment>(async (ids) => {
-        await ensureBandsFresh(ctx.em);
         const rows = await loadBands(ctx.em, ids);
         const today = new Date().toISOString().slice(0, 10);
         return ids.map((id) => assessment(rows.get(id), today));

@@ -1,4 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { logger } from '../logger';
 import { onDomainEvent } from '../core/domain-events';
 import { intArray } from '../auth/viewer';
 import { BandCriterion, PerformanceBand } from './analytics.enums';
@@ -19,8 +20,9 @@ import { BandCriterion, PerformanceBand } from './analytics.enums';
  * evidence dated after `as_of` is ignored, so an area can be read as it stood on a given day.
  *
  * Bands are recomputed for the schools whose inspections or measures change, in the writer's
- * transaction (domain events, as the alert rules are); for every school when the settings change,
- * and on the first read of a new day when `as_of` is unset (the windows move with the calendar).
+ * transaction (domain events, as the alert rules are); for every school when the settings change;
+ * and for every school when the day turns (the windows move with the calendar), by the scheduler,
+ * not by a read: reads never write.
  */
 
 /** The settings row: '[0]' of `performance_band_settings`, with the day bands are computed for. */
@@ -90,41 +92,66 @@ function bandSql(target: string): string {
       latitude = excluded.latitude, longitude = excluded.longitude, location = excluded.location`;
 }
 
+/**
+ * Writers of bands and the whole recompute take one advisory lock: shared for a writer's few schools,
+ * exclusive for all of them. The whole recompute reads the evidence after every writer in flight has
+ * committed, and a writer that starts meanwhile computes its schools after it: a recompute that began
+ * before an inspection committed cannot put back the band that inspection changed.
+ */
+const BAND_LOCK = `hashtext('trellis.performance_band')`;
+
 /** Recomputes the bands of some schools (in the caller's transaction). */
 export async function computeBands(em: EntityManager, schoolIds: number[]): Promise<void> {
   if (schoolIds.length === 0) return;
+  await em.execute(`select pg_advisory_xact_lock_shared(${BAND_LOCK})`);
   await em.execute(bandSql(`select s.id as school_id, s.phase from school s where s.id = any(?::int[])`), [intArray(new Set(schoolIds))]);
 }
 
-/** Recomputes every school's band, and records the day they were computed for. */
+/** Recomputes every school's band, and records the day they were computed for (in the caller's transaction). */
 export async function computeAllBands(em: EntityManager): Promise<void> {
+  await em.execute(`select pg_advisory_xact_lock(${BAND_LOCK})`);
   await em.execute(bandSql(`select s.id as school_id, s.phase from school s`));
   await em.execute(`update performance_band_settings set computed_for = coalesce(as_of, current_date)`);
 }
 
 /**
- * Makes sure bands are computed for today's windows (or `as_of`'s) before an analytics read: the
- * first read of a day recomputes them all (about a second for England), once, under a lock.
+ * The windows move with the calendar: when the day bands were computed for is not today (or the
+ * fixed `as_of`), recompute them all. Run by the scheduler (scheduleBandRefresh) and by the alert
+ * sweep, never by a read: a read answers the stored bands and says the day they were counted for
+ * (`asOf`). Safe on every instance at once: one refreshes, the others skip. Returns whether it
+ * recomputed, or null when another instance was refreshing.
  */
-let confirmedAt = 0;
-/** How long a "bands are fresh" answer is trusted in this process (they go stale only when the day changes). */
-const CONFIRMED_FOR_MS = 60_000;
-
-export async function ensureBandsFresh(em: EntityManager): Promise<void> {
-  if (Date.now() - confirmedAt < CONFIRMED_FOR_MS) return;
-  const fresh = async (tx: EntityManager) => {
-    const [row]: { fresh: boolean }[] = await tx.execute(
+export async function refreshStaleBands(orm: MikroORM): Promise<boolean | null> {
+  return orm.em.fork().transactional(async (em) => {
+    const [{ locked }]: { locked: boolean }[] = await em.execute(
+      `select pg_try_advisory_xact_lock(hashtext('trellis.performance_band.refresh')) as locked`,
+    );
+    if (!locked) return null;
+    const [row]: { fresh: boolean }[] = await em.execute(
       `select computed_for is not distinct from coalesce(as_of, current_date) as fresh from performance_band_settings`,
     );
-    return row?.fresh ?? false;
+    if (row?.fresh ?? true) return false;
+    await computeAllBands(em as EntityManager);
+    return true;
+  });
+}
+
+/** Checks every `intervalMs` whether the day has turned (one read of one row), and recomputes then; returns a stop function. */
+export function scheduleBandRefresh(orm: MikroORM, intervalMs: number): () => Promise<void> {
+  if (!(intervalMs > 0)) return async () => undefined;
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = refreshStaleBands(orm)
+      .then((recomputed) => recomputed && logger.info('performance bands recomputed for a new day'))
+      .catch((err) => logger.error({ err }, 'performance band refresh failed'))
+      .finally(() => (running = undefined));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
   };
-  if (!(await fresh(em))) {
-    await em.transactional(async (tx) => {
-      await (tx as EntityManager).execute(`select pg_advisory_xact_lock(hashtext('trellis.performance_band'))`);
-      if (!(await fresh(tx as EntityManager))) await computeAllBands(tx as EntityManager);
-    });
-  }
-  confirmedAt = Date.now();
 }
 
 // Evidence that changes a band: recomputed in the same transaction as the write.
@@ -161,10 +188,13 @@ export interface BandMeasureRow {
 }
 
 export async function loadBands(em: EntityManager, schoolIds: readonly number[]): Promise<Map<number, BandRow>> {
-  const rows: BandRow[] = await em.execute(`select *, as_of::text as as_of from performance_band where school_id = any(?::int[])`, [
-    intArray(schoolIds),
-  ]);
-  return new Map(rows.map((row) => [row.school_id, row]));
+  const rows: (BandRow & { computed_at: Date | string })[] = await em.execute(
+    `select *, as_of::text as as_of, to_json(computed_at) #>> '{}' as computed_at from performance_band where school_id = any(?::int[])`,
+    [intArray(schoolIds)],
+  );
+  // MikroORM has pg hand timestamps over as PostgreSQL's text ('2026-12-02 09:20:17.27+00'), which the
+  // DateTime scalar refuses (INTERNAL_SERVER_ERROR on computedAt): read ISO 8601 and make it a Date.
+  return new Map(rows.map((row) => [row.school_id, { ...row, computed_at: new Date(row.computed_at) }]));
 }
 
 const OFSTED_WORDS: Record<number, string> = { 1: 'outstanding', 2: 'good', 3: 'requires improvement', 4: 'inadequate' };

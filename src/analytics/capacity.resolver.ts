@@ -1,15 +1,16 @@
+import DataLoader from 'dataloader';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { rowFilter } from '../auth/policy';
 import type { Context } from '../core/context';
-import { byId } from '../core/loaders';
+import { byId, primeById } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
 import { School } from '../schools/school.entity';
 import { Phase } from '../schools/school.enums';
 import { SchoolConnection } from '../schools/school.resolver';
 import { CapacityLevel } from './analytics.enums';
-import { ensureBandsFresh } from './bands.service';
-import { loadOrigin, partnerCandidates, ScoredCandidate } from './candidates.service';
-import { AreaFilter, CapacityRow, schoolsInNeedWithoutCandidate, supportCapacity } from './capacity.service';
+import { partnerCandidates, ScoredCandidate } from './candidates.service';
+import { AreaFilter, CapacityRow, Reach, reachOf, schoolsInNeedWithoutCandidate, supportCapacity } from './capacity.service';
 import { MAX_RADIUS_KM } from './geo';
 
 export const DEFAULT_RADIUS_KM = 10;
@@ -20,7 +21,10 @@ export function checkRadius(radiusKm: number): number {
   return radiusKm;
 }
 
-@ObjectType({ description: 'What a school gives now: the load that makes a stretched school rank lower.' })
+@ObjectType({
+  description:
+    'What a school gives now: the load that makes a stretched school rank lower. Support links are private: only those the caller may read are counted (the school’s own people, its authority’s officers, admins, apps with read:schools).',
+})
 export class SupportCommitments {
   @Field(() => Int, { description: 'Support links it gives that are running today.' })
   supportLinksGiven!: number;
@@ -51,10 +55,15 @@ export class PartnerCandidate {
   @Field(() => Float, { description: '1 at the same site, 0 at the edge of the radius.' })
   proximity!: number;
 
-  @Field(() => Float, { description: 'Similarity in size, % FSM and urban/rural class (what both schools hold), 0..1.' })
+  @Field(() => Float, {
+    description:
+      'Similarity in size, % FSM, urban/rural class and prior attainment (KS1 average point score; what both schools hold), 0..1.',
+  })
   similarity!: number;
 
-  @Field(() => Float, { description: 'Spare capacity, 0..1: lower when it already gives support or sits in many groups.' })
+  @Field(() => Float, {
+    description: 'Spare capacity, 0..1: lower when it already gives support (the links the caller may read) or sits in many groups.',
+  })
   spareCapacity!: number;
 
   @Field(() => [String], { description: 'Each part of the score, in words.' })
@@ -87,11 +96,12 @@ export class PartnerCandidatesArgs extends PageArgs {
   radiusKm: number = DEFAULT_RADIUS_KM;
 }
 
-/** The candidates of a school, best first; undefined when there is no such school. */
+/** The candidates of a school, best first; undefined when there is no such school. Their schools are handed to the School loader. */
 export async function candidatesFor(ctx: Context, schoolId: number, radiusKm: number): Promise<ScoredCandidate[] | undefined> {
-  await ensureBandsFresh(ctx.em);
-  const origin = await loadOrigin(ctx.em, schoolId);
-  return origin ? partnerCandidates(ctx.em, origin, radiusKm) : undefined;
+  const found = await partnerCandidates(ctx.em, schoolId, radiusKm, await rowFilter(ctx.viewer, 'support_link'));
+  if (!found) return undefined;
+  await primeById(ctx, School, found.schools);
+  return found.candidates;
 }
 
 @InputType({ description: 'One area: every field given must hold.' })
@@ -218,8 +228,22 @@ async function unsupportedConnection(
   pageArgs: PageArgs,
 ) {
   const page = readPage('schoolsInNeedWithoutCandidate', pageArgs, (v): v is number => Number.isInteger(v));
-  await ensureBandsFresh(ctx.em);
-  const found = await schoolsInNeedWithoutCandidate(ctx.em, phases, radiusKm, area, page.after, page.size + 1);
+  // The whole country's reach, read once per request, phases and radius: every area's list is cut from it.
+  const reach = await ctx.loaders
+    .get(
+      'Capacity.reach',
+      () =>
+        new DataLoader<string, Reach>((keys) =>
+          Promise.all(
+            keys.map((key) => {
+              const [phaseList, radius] = JSON.parse(key) as [string[] | null, number];
+              return reachOf(ctx.em, CapacityLevel.REGION, phaseList, radius, undefined);
+            }),
+          ),
+        ),
+    )
+    .load(JSON.stringify([phases, radiusKm]));
+  const found = schoolsInNeedWithoutCandidate(reach, area, page.after, page.size + 1);
   const schools = await byId(ctx, School).loadMany(found.ids);
   return connectionOf(
     schools as School[],
@@ -292,7 +316,6 @@ export class AnalyticsQueries {
     area?: AreaFilterInput,
   ): Promise<SupportCapacity> {
     checkRadius(radiusKm);
-    await ensureBandsFresh(ctx.em);
     const phases = phase ? [phase] : null;
     const result = await supportCapacity(ctx.em, level, phases, radiusKm, area);
     return {

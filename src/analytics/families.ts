@@ -8,11 +8,11 @@ import { check, fail, UserError, UserErrorCode } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { School } from '../schools/school.entity';
 import { OPEN_STATUSES } from './geo';
-import { dissimilarity } from './similarity';
+import { dissimilarity, PRIOR_ATTAINMENT_CTE } from './similarity';
 
 /**
  * Families of similar schools: for a school, the N most similar open schools of its phase in the
- * whole country (similarity.ts), kept as a group of kind family of schools (`source_key`
+ * whole country (similarity.ts: size, % FSM, setting and prior attainment, each when both hold it), kept as a group of kind family of schools (`source_key`
  * 'family:<urn>', the school as lead) so that it can be read, compared and evaluated like any group.
  * Refreshing recomputes the family: schools no longer in it have their membership ended today
  * (history kept), new ones join today.
@@ -54,8 +54,10 @@ export async function refreshFamily(
   if (school.status === 'closed')
     fail(['input', 'schoolId'], `${school.name} is closed: families are of open schools.`, UserErrorCode.CONFLICT);
   const similar: { id: number }[] = await em.execute(
-    `select c.id from school o join school c on c.phase = o.phase and c.id <> o.id and c.status in ${OPEN_STATUSES}
-     where o.id = ? order by ${dissimilarity('o', 'c')}, c.urn limit ?`,
+    `with prior as materialized (${PRIOR_ATTAINMENT_CTE})
+     select c.id from school o join school c on c.phase = o.phase and c.id <> o.id and c.status in ${OPEN_STATUSES}
+       left join prior po on po.school_id = o.id left join prior pc on pc.school_id = c.id
+     where o.id = ? order by ${dissimilarity('o', 'c', 'po.value', 'pc.value')}, c.urn limit ?`,
     [school.id, size],
   );
   const sourceKey = `family:${school.urn}`;
@@ -91,7 +93,7 @@ export class FamilyOfSchoolsMutations {
   @Authorized(Access.WRITE_GROUPS)
   @Mutation(() => FamilyOfSchoolsRefreshPayload, {
     description:
-      'Builds or refreshes the family of a school: its most similar open schools of the same phase nationally (pupils, % FSM, urban/rural), kept as a group of kind FAMILY_OF_SCHOOLS. Needs the right to change the school.',
+      'Builds or refreshes the family of a school: its most similar open schools of the same phase nationally (pupils, % FSM, urban/rural, prior attainment), kept as a group of kind FAMILY_OF_SCHOOLS. Needs the right to change the school.',
   })
   familyOfSchoolsRefresh(
     @Arg('input', { description: 'The school and the family size.' }) input: FamilyOfSchoolsRefreshInput,

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OPEN_STATUSES } from './geo';
-import { dissimilarity } from './similarity';
+import { dissimilarity, PRIOR_ATTAINMENT_CTE } from './similarity';
 
 /**
  * Impact of a group on one metric (DESIGN.md, Analytics): difference in differences.
@@ -57,7 +57,8 @@ const YEAR_END = (y: string) => `make_date(substr(${y}, 1, 4)::int + 1, 8, 31)`;
 
 export async function changesFor(em: EntityManager, groupId: number, metric: string): Promise<Pair[]> {
   return em.execute(
-    `with joined as (
+    `with prior as materialized (${PRIOR_ATTAINMENT_CTE}),
+     joined as (
        select m.school_id, min(m.joined_on) as joined_on from membership m where m.group_id = ? group by m.school_id),
      years as (
        select j.school_id,
@@ -70,14 +71,14 @@ export async function changesFor(em: EntityManager, groupId: number, metric: str
        select y.school_id, y.before_year, y.after_year from years y where y.before_year is not null and y.after_year is not null),
      comparison as (
        select m.school_id as member_id, m.before_year, m.after_year, c.id as school_id
-       from members m join school o on o.id = m.school_id
+       from members m join school o on o.id = m.school_id left join prior po on po.school_id = o.id
        cross join lateral (
-         select c.id from school c
+         select c.id from school c left join prior pc on pc.school_id = c.id
          where c.phase = o.phase and c.status in ${OPEN_STATUSES} and c.id <> o.id
            and not exists (select 1 from membership x where x.group_id = ? and x.school_id = c.id)
            and exists (select 1 from outcome_measure b where b.school_id = c.id and b.metric = ? and b.academic_year = m.before_year)
            and exists (select 1 from outcome_measure a where a.school_id = c.id and a.metric = ? and a.academic_year = m.after_year)
-         order by ${dissimilarity('o', 'c')}, c.urn limit ${COMPARISONS_PER_MEMBER}) c)
+         order by ${dissimilarity('o', 'c', 'po.value', 'pc.value')}, c.urn limit ${COMPARISONS_PER_MEMBER}) c)
      select 'member' as side, m.school_id, b.value as before, a.value as after
      from members m
      join outcome_measure b on b.school_id = m.school_id and b.metric = ? and b.academic_year = m.before_year

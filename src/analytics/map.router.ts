@@ -5,9 +5,8 @@ import { projectRoot } from '../config';
 import { toGlobalId } from '../core/node';
 import { Phase } from '../schools/school.enums';
 import { PerformanceBand } from './analytics.enums';
-import { ensureBandsFresh } from './bands.service';
 import { AreaFilter, areaSql } from './capacity.service';
-import { highPerformingWithin, MAX_RADIUS_KM, OPEN_STATUSES } from './geo';
+import { countWithin, MAX_RADIUS_KM, OPEN_STATUSES } from './geo';
 
 /**
  * The map an officer looks at, and the same data as GeoJSON for QGIS and other GIS tools:
@@ -76,20 +75,33 @@ interface MapSchoolRow {
   within: number | null;
 }
 
-/** Open schools with a site in the area, each with its band and, if in need, its candidates within the radius. */
+/**
+ * Open schools with a site in the area, each with its band and, if in need, its candidates within the
+ * radius: one statement reads them and the high-performing sites of their phases (anywhere: across the
+ * area's border counts), then the neighbours are counted in one pass (geo.ts countWithin), as capacity does.
+ */
 export async function mapSchools(em: EntityManager, query: MapQuery): Promise<MapSchoolRow[]> {
   const where = areaSql(query.area);
-  return em.execute(
-    `select s.id, s.urn, s.name, s.phase, s.latitude, s.longitude, s.la_code, s.la_name, s.constituency,
-       coalesce(b.band, 'no_recent_evidence') as band,
-       case when b.band = 'in_need' then (
-         select count(*) from ${highPerformingWithin('c', 's.latitude', 's.longitude', 's.phase', 's.id', '?::float8')})::int end as within
+  const rows: (MapSchoolRow & { kind: 'school' | 'site' })[] = await em.execute(
+    `select 'school' as kind, s.id, s.urn, s.name, s.phase, s.latitude, s.longitude, s.la_code, s.la_name, s.constituency,
+       coalesce(b.band, 'no_recent_evidence') as band
      from school s left join performance_band b on b.school_id = s.id
      where s.status in ${OPEN_STATUSES} and s.latitude is not null and s.longitude is not null
        and (?::text is null or s.phase = ?::text) and ${where.sql}
-     order by s.urn`,
-    [query.radiusKm, query.radiusKm, query.phase ?? null, query.phase ?? null, ...where.params],
+     union all
+     select 'site', c.school_id, null, null, c.phase, c.latitude, c.longitude, null, null, null, c.band
+     from performance_band c
+     where c.band = 'high_performing' and c.open and c.latitude is not null and c.longitude is not null
+       and (?::text is null or c.phase = ?::text)`,
+    [query.phase ?? null, query.phase ?? null, ...where.params, query.phase ?? null, query.phase ?? null],
   );
+  const schools = rows.filter((row) => row.kind === 'school').sort((a, b) => a.urn - b.urn);
+  const within = countWithin(
+    schools.filter((row) => row.band === PerformanceBand.IN_NEED),
+    rows.filter((row) => row.kind === 'site'),
+    query.radiusKm,
+  );
+  return schools.map(({ kind: _kind, ...row }) => ({ ...row, within: within.get(row.id) ?? null }));
 }
 
 /** The features, as RFC 7946 GeoJSON (longitude first). */
@@ -128,7 +140,6 @@ export function analyticsRouter(orm: MikroORM): Router {
     try {
       const query = readMapQuery(req.query);
       const em = orm.em.fork();
-      await ensureBandsFresh(em);
       const rows = await mapSchools(em, query);
       res.type('application/geo+json').send(JSON.stringify(toGeoJson(rows, query)));
     } catch (error) {

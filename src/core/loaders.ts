@@ -41,6 +41,22 @@ export interface ExtraColumns {
   after(rows: Record<string, unknown>[]): Promise<void>;
 }
 
+/**
+ * Hands `byId` rows another statement already read (`select *` of the entity's table, as pg returns
+ * them), so that resolving those objects costs no second round trip. The same mapping and the same
+ * reading rule as a load: a row the viewer may not read is primed as not found.
+ */
+export async function primeById<T extends WithId>(
+  ctx: Context,
+  entity: EntityClass<T>,
+  selected: Record<string, unknown>[],
+): Promise<void> {
+  const loader = byId(ctx, entity);
+  const mapped = mapRows(ctx.em, entity, selected);
+  const visible = new Set(await visibleRows(ctx.viewer, mapped));
+  for (const row of mapped) loader.prime(row.id, visible.has(row) ? row : undefined);
+}
+
 /** How to page the children of many parents in one statement (a window per parent). */
 export interface ChildList {
   /** Name of the list, carried in its cursors so a cursor of one list is refused by another. */

@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { TriggerRuleKind } from '../alerts/alert.enums';
 import { evaluate } from '../alerts/evaluation';
+import { computeAllBands } from '../analytics/bands.service';
 import { addDays, utcDay } from './random';
 
 /**
@@ -53,14 +54,13 @@ export async function seedBenchEvidence(orm: MikroORM, options: { today?: Date }
   const result = await orm.em.fork().transactional(async (em: EntityManager) => {
     const [{ schools }] = await em.execute<{ schools: number }[]>(`select count(*)::int as schools from school where status = 'open'`);
     if (schools === 0) throw new Error('No open schools: run `seed england` first.');
-    // Everything that rests on evidence or alerts goes with them: bands (recomputed on the next analytics
-    // read) and any peer reviews or intervention cases that point at alerts.
+    // Everything that rests on evidence or alerts goes with them: bands (recomputed below, once the evidence
+    // is written: reads never compute them) and any peer reviews or intervention cases that point at alerts.
     await em.execute(
       `truncate alert_event, alert, inspection_judgement, inspection, outcome_measure, performance_band,
          peer_review, peer_review_reviewer, peer_review_finding, peer_review_action,
          intervention_case, intervention_milestone, intervention_review restart identity`,
     );
-    await em.execute(`update performance_band_settings set computed_for = null`);
 
     // 1 to 3 inspections per school, the newest within the last 5 years, earlier ones about 4 years apart.
     // The school's quality (q) sets the latest grade; earlier grades drift from it.
@@ -104,6 +104,8 @@ export async function seedBenchEvidence(orm: MikroORM, options: { today?: Date }
         [metric, max, min, mean, sd, `{${BENCH_YEARS.join(',')}}`, `{${phases.join(',')}}`],
       );
     }
+
+    await computeAllBands(em);
 
     // The alerts Trellis raises for this evidence, by its own rules; then the log's positions are stamped.
     const alerts = await evaluate(

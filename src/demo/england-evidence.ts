@@ -5,7 +5,7 @@ import { addDays, utcDay } from './random';
 /**
  * Evidence for the England-size seed, a step of its own after the schools are written: every open
  * school gets its latest Ofsted inspection and the one before, and KS2-like (primary, middle,
- * all-through) or KS4-like (secondary, all-through) outcome measures for the last three published
+ * all-through: with the cohort's prior attainment) or KS4-like (secondary, all-through) outcome measures for the last three published
  * academic years; then every performance band is computed. Generated in SQL, set-based, from hashes
  * of each URN, so the same schools always get the same evidence.
  *
@@ -77,7 +77,9 @@ export async function seedEnglandEvidence(orm: MikroORM, options: { today?: Date
            least(100, greatest(0, round((64 + 11 * e.z - 5 * (e.grade - 2) + 4 * ${noise('rwm')})::numeric, 0))) as rwm,
            least(15, greatest(-15, round((1.2 * e.z - 0.8 * (e.grade - 2) + 1.2 * ${noise('read')})::numeric, 1))) as reading,
            least(15, greatest(-15, round((1.2 * e.z - 0.8 * (e.grade - 2) + 1.2 * ${noise('writ')})::numeric, 1))) as writing,
-           least(15, greatest(-15, round((1.2 * e.z - 0.8 * (e.grade - 2) + 1.2 * ${noise('mat')})::numeric, 1))) as maths
+           least(15, greatest(-15, round((1.2 * e.z - 0.8 * (e.grade - 2) + 1.2 * ${noise('mat')})::numeric, 1))) as maths,
+           -- Prior attainment (TKS1AVERAGE): the cohort's KS1 average point score, about 16 with an sd of 1.
+           least(21, greatest(3, round((16 + 0.8 * e.z + 0.6 * ${noise('ks1')})::numeric, 1))) as ks1
          from seed_school_effect e cross join years y where e.phase in ('primary', 'middle', 'all_through')),
        ks4 as (
          select e.id, y.year,
@@ -89,6 +91,7 @@ export async function seedEnglandEvidence(orm: MikroORM, options: { today?: Date
          union all select id, 'ks2_reading_progress', year, reading from ks2
          union all select id, 'ks2_writing_progress', year, writing from ks2
          union all select id, 'ks2_maths_progress', year, maths from ks2
+         union all select id, 'ks2_prior_attainment_ks1_aps', year, ks1 from ks2
          union all select id, 'ks4_attainment8', year, attainment8 from ks4
          union all select id, 'ks4_progress8', year, progress8 from ks4),
        written as (

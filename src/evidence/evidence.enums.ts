@@ -156,6 +156,7 @@ export enum OutcomeMetric {
   KS2_READING_AVERAGE_SCORE = 'ks2_reading_average_score',
   KS2_MATHS_AVERAGE_SCORE = 'ks2_maths_average_score',
   KS2_DISADVANTAGED_RWM_EXPECTED_PCT = 'ks2_disadvantaged_rwm_expected_pct',
+  KS2_PRIOR_ATTAINMENT_KS1_APS = 'ks2_prior_attainment_ks1_aps',
   KS4_ATTAINMENT8 = 'ks4_attainment8',
   KS4_PROGRESS8 = 'ks4_progress8',
   KS4_ENGLISH_MATHS_STRONG_PASS_PCT = 'ks4_english_maths_strong_pass_pct',
@@ -208,6 +209,13 @@ export const METRICS: Record<OutcomeMetric, MetricSpec> = {
   [OutcomeMetric.KS2_DISADVANTAGED_RWM_EXPECTED_PCT]: pct(
     'KS2: % of disadvantaged pupils meeting the expected standard in reading, writing and maths.',
   ),
+  [OutcomeMetric.KS2_PRIOR_ATTAINMENT_KS1_APS]: {
+    description: "KS2 cohort's prior attainment: the average KS1 point score of its pupils (TKS1AVERAGE; typically 13 to 19).",
+    unit: 'score',
+    min: 0,
+    max: 30,
+    higherIsBetter: true,
+  },
   [OutcomeMetric.KS4_ATTAINMENT8]: {
     description: 'KS4: average Attainment 8 score per pupil (0 to 90).',
     unit: 'score',

@@ -25,7 +25,13 @@ export const KS2_COLUMNS: Record<string, OutcomeMetric> = {
   READ_AVERAGE: OutcomeMetric.KS2_READING_AVERAGE_SCORE,
   MAT_AVERAGE: OutcomeMetric.KS2_MATHS_AVERAGE_SCORE,
   PTRWM_EXP_FSM6CLA1A: OutcomeMetric.KS2_DISADVANTAGED_RWM_EXPECTED_PCT,
+  // Prior attainment: the cohort's average KS1 point score. Context for comparing schools
+  // (analytics/similarity.ts), not a result: a row with nothing else published is still "no results".
+  TKS1AVERAGE: OutcomeMetric.KS2_PRIOR_ATTAINMENT_KS1_APS,
 };
+
+/** Columns that describe the cohort rather than its results. */
+const CONTEXT_COLUMNS = new Set(['TKS1AVERAGE']);
 
 export const KS2_FILE: CsvShape = {
   kind: 'a KS2 performance tables file',
@@ -33,6 +39,8 @@ export const KS2_FILE: CsvShape = {
   // Rows of schools with no results stop before the last columns.
   missingTrailingFields: true,
 };
+
+const columnOf = (metric: string): string => Object.keys(KS2_COLUMNS).find((column) => KS2_COLUMNS[column] === metric) ?? metric;
 
 /** RECTYPE 1 is a mainstream school and 2 a special school; 3-5 are local-authority and national averages. */
 const SCHOOL_RECORDS = new Set(['1', '2']);
@@ -125,7 +133,7 @@ export async function importKs2(orm: MikroORM, source: CsvSource, options: Ks2Im
         if (errors.length) {
           const reason = errors.map((error) => `${error.column}: ${error.message}`).join('; ');
           report.skip({ line, urn: id, code: 'invalid_value', field: errors[0].column, reason });
-        } else if (!found.length) {
+        } else if (!found.some((item) => !CONTEXT_COLUMNS.has(columnOf(item.metric)))) {
           report.skip({ line, urn: id, code: 'no_results', reason: `URN ${id}: no results published (every value suppressed or missing)` });
         } else {
           for (const item of found) {
@@ -134,14 +142,7 @@ export async function importKs2(orm: MikroORM, source: CsvSource, options: Ks2Im
           }
         }
       }
-      await writeMeasureItems(
-        tx,
-        items,
-        lineOf,
-        () => KS2_SOURCE,
-        report,
-        (metric) => Object.keys(KS2_COLUMNS).find((column) => KS2_COLUMNS[column] === metric),
-      );
+      await writeMeasureItems(tx, items, lineOf, () => KS2_SOURCE, report, columnOf);
     }),
   );
   return report.finish();

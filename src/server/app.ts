@@ -11,6 +11,7 @@ import { AlertFeed } from '../alerts/alert-feed';
 import { analyticsRouter } from '../analytics/map.router';
 import { operationKey, subscribeShared } from '../alerts/shared-execution';
 import { scheduleSweep } from '../alerts/sweep';
+import { scheduleBandRefresh } from '../analytics/bands.service';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { authenticate, authenticateCredential } from '../auth/authenticate';
 import { apolloLimits } from '../auth/limits';
@@ -49,6 +50,8 @@ export interface ServerOptions {
   production?: boolean;
   /** How often to evaluate time-based trigger rules (ms); 0 turns the sweep off. Default TRELLIS_SWEEP_INTERVAL_MS or one hour. */
   sweepIntervalMs?: number;
+  /** How often to check whether the day has turned and performance bands need recomputing (ms); 0 turns it off. Default one minute. */
+  bandRefreshIntervalMs?: number;
   /** `required`: run only registered operations (trusted-documents.ts). Default TRELLIS_TRUSTED_DOCUMENTS, else off. */
   trustedDocuments?: TrustedDocumentsMode;
   /** How callers are authenticated; defaults to the environment's (TRELLIS_JWT_SECRET, TRELLIS_REQUIRE_AUTH, ...). */
@@ -127,6 +130,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   await alertFeed.start();
   sessions.start();
   const stopSweep = scheduleSweep(options.orm, options.sweepIntervalMs ?? Number(process.env.TRELLIS_SWEEP_INTERVAL_MS ?? 3_600_000));
+  // Bands' evidence windows move with the calendar: recomputed within a minute of the day turning, never by a read.
+  const stopBandRefresh = scheduleBandRefresh(options.orm, options.bandRefreshIntervalMs ?? 60_000);
   // The caller is read from "Authorization: Bearer ..." on HTTP, and from connection_init's payload on WebSocket.
   const context = (viewer?: Viewer, session?: Session) => createContext(options.orm.em, { alertFeed, viewer, session });
   // GraphiQL at / and at GET /graphql for browsers, in development only.
@@ -222,6 +227,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const close = async () => {
     health.draining = true;
     stopSweep();
+    await stopBandRefresh();
     sessions.stop();
     // Stop accepting; HTTP requests in flight finish (Apollo's drain plugin) while sockets close with 1001.
     await Promise.all([apollo.stop(), wsCleanup.dispose()]);
