@@ -29,6 +29,7 @@ import { METRICS, OutcomeMetric } from '../evidence/evidence.enums';
 import { Group, StrategicObjective } from '../groups/group.entity';
 import { School } from '../schools/school.entity';
 import { estimateImpact } from './impact.service';
+import { ObjectiveProgress, ObjectiveProgressStatus, progressOf } from './progress';
 
 export enum ImpactVerdict {
   IMPROVED = 'improved',
@@ -58,10 +59,10 @@ registerEnumType(CriterionStatus, {
   name: 'CriterionStatus',
   description: 'Whether a success criterion is met.',
   valuesConfig: {
-    MET: { description: "The members' mean in the latest year held reaches the target." },
-    IN_PROGRESS: { description: 'Not reached yet, and the target date has not passed.' },
+    MET: { description: "The members' mean, of evidence recent enough to count, reaches the target (progress MET)." },
+    IN_PROGRESS: { description: 'Not reached yet, and the target date has not passed (progress ON_TRACK or OFF_TRACK says which).' },
     NOT_MET: { description: 'Not reached, and the target date has passed.' },
-    TOO_LITTLE_DATA: { description: 'No member has a value of the metric.' },
+    TOO_LITTLE_DATA: { description: 'No member has a value of the metric recent enough to count (progress NO_DATA).' },
     NO_CRITERION: { description: 'The objective has no target as data (metric, target and date).' },
   },
 });
@@ -165,8 +166,16 @@ export class ObjectiveImpact {
   @Field(() => [SchoolChange], { description: 'Each member school with values before and after joining.' })
   memberChanges!: SchoolChange[];
 
-  @Field(() => CriterionStatus, { description: "Whether the success criterion is met, from the current members' mean in the latest year held (whatever its age). StrategicObjective.progress judges it per school too, against the trajectory, and counts only evidence recent enough." })
+  @Field(() => CriterionStatus, {
+    description: 'Whether the success criterion is met: the verdict of `progress` (the same as StrategicObjective.progress), as met, in progress, not met or too little data.',
+  })
   criterionStatus!: CriterionStatus;
+
+  @Field(() => ObjectiveProgress, {
+    nullable: true,
+    description: 'Progress against the success criterion, per member school and for the group, with reasons; null without a criterion.',
+  })
+  progress!: ObjectiveProgress | null;
 
   @Field(() => Float, { nullable: true, description: "Current members' mean in the latest year held." })
   latestMean!: number | null;
@@ -226,7 +235,8 @@ async function requireAreaReader(viewer: Viewer, laCode: number): Promise<void> 
 
 async function groupImpact(ctx: Context, groupId: number): Promise<GroupImpact> {
   const objectives: ObjectiveRow[] = await ctx.em.execute(
-    `select id, group_id, metric, baseline, target, target_on::text as target_on from strategic_objective where group_id = ? and metric is not null order by id`,
+    `select id, group_id, metric, baseline, target, target_on::text as target_on, coalesce(criterion_set_on, current_date)::text as set_on
+     from strategic_objective where group_id = ? and metric is not null order by id`,
     [groupId],
   );
   const today = new Date().toISOString().slice(0, 10);
@@ -234,13 +244,20 @@ async function groupImpact(ctx: Context, groupId: number): Promise<GroupImpact> 
   for (const o of objectives) {
     if (!KNOWN_METRICS.has(o.metric!)) continue;
     const estimate = await estimateImpact(ctx.em, groupId, o.metric!);
-    let criterionStatus = CriterionStatus.NO_CRITERION;
-    if (o.target != null && o.target_on != null) {
-      if (estimate.latestMean == null) criterionStatus = CriterionStatus.TOO_LITTLE_DATA;
-      else if (estimate.higherIsBetter ? estimate.latestMean >= o.target : estimate.latestMean <= o.target)
-        criterionStatus = CriterionStatus.MET;
-      else criterionStatus = o.target_on >= today ? CriterionStatus.IN_PROGRESS : CriterionStatus.NOT_MET;
-    }
+    // One verdict for a criterion across the API: the impact report says what progress says.
+    const progress =
+      o.target != null && o.target_on != null
+        ? await progressOf(ctx.em, { ...o, metric: o.metric!, target: o.target, target_on: o.target_on, set_on: o.set_on ?? today })
+        : null;
+    const criterionStatus = !progress
+      ? CriterionStatus.NO_CRITERION
+      : progress.status === ObjectiveProgressStatus.NO_DATA
+        ? CriterionStatus.TOO_LITTLE_DATA
+        : progress.status === ObjectiveProgressStatus.MET
+          ? CriterionStatus.MET
+          : o.target_on! < today
+            ? CriterionStatus.NOT_MET
+            : CriterionStatus.IN_PROGRESS;
     result.push({
       objectiveId: o.id,
       metric: o.metric as OutcomeMetric,
@@ -255,6 +272,7 @@ async function groupImpact(ctx: Context, groupId: number): Promise<GroupImpact> 
       summary: estimate.summary,
       memberChanges: estimate.members,
       criterionStatus,
+      progress,
       latestMean: estimate.latestMean,
       latestYear: estimate.latestYear,
     });
