@@ -84,6 +84,9 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
     ...execution,
     introspection: !options.production,
     allowBatchedHttpRequests: false,
+    // Signals are ours (server/shutdown.ts): Apollo's own handler would stop it too and then re-send the
+    // signal to the process, which our handler takes for a second Ctrl-C and exits 1.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     // Automatic persisted queries let any caller register any text: off when only trusted documents may run.
     ...(trustedDocuments.mode === 'required' ? { persistedQueries: false as const } : {}),
