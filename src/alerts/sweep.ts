@@ -1,5 +1,4 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { refreshStaleBands } from '../analytics/bands.service';
 import { logger } from '../logger';
 import { resolveAlertsOfSchoolsNotEvaluated } from './closed-schools';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -15,17 +14,25 @@ export function registerSweepStep(step: (em: EntityManager) => Promise<unknown>)
 }
 
 /**
+ * Work that needs its own transactions and locks, run before the sweep's (performance bands recomputed
+ * when the day has turned: analytics/bands.service.ts registers it), so the rules read what it wrote.
+ */
+const preludes: ((orm: MikroORM) => Promise<unknown>)[] = [];
+export function registerSweepPrelude(prelude: (orm: MikroORM) => Promise<unknown>): void {
+  preludes.push(prelude);
+}
+
+/**
  * Evaluates the rules that become true with the passing of time (isolation, review overdue, terms
  * ending, support falling behind, vacancies as terms lapse) over every open school, and resolves the
- * alerts of any school that is no longer open, however it came to close. First, when the day has
- * turned, it recomputes every performance band (their evidence windows move with the calendar;
- * analytics/bands.service.ts refreshStaleBands, its own transaction and lock). Safe on every instance
+ * alerts of any school that is no longer open, however it came to close. First it runs the preludes
+ * (e.g. every performance band recomputed when the day has turned). Safe on every instance
  * at once: a transaction-scoped advisory lock lets one sweep run at a time (the others skip), and
  * the one-open-alert index would refuse duplicates anyway. Returns the number of alerts raised, or
  * null when another instance was sweeping.
  */
 export async function sweepTimeBasedRules(orm: MikroORM): Promise<number | null> {
-  await refreshStaleBands(orm);
+  for (const prelude of preludes) await prelude(orm);
   return orm.em.fork().transactional(async (em) => {
     const [{ locked }] = (await em.execute(`select pg_try_advisory_xact_lock(7353002) as locked`)) as { locked: boolean }[];
     if (!locked) return null;

@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { logger } from '../logger';
 import { onDomainEvent } from '../core/domain-events';
+import { registerSweepPrelude } from '../alerts/sweep';
 import { intArray } from '../auth/viewer';
 import { BandCriterion, PerformanceBand } from './analytics.enums';
 
@@ -153,6 +154,9 @@ export function scheduleBandRefresh(orm: MikroORM, intervalMs: number): () => Pr
     await running;
   };
 }
+
+// The alert sweep recomputes bands first when the day has turned, so its rules read today's bands.
+registerSweepPrelude(refreshStaleBands);
 
 // Evidence that changes a band: recomputed in the same transaction as the write.
 onDomainEvent(async (em, event) => {

@@ -17,7 +17,7 @@ import { InterventionCase, InterventionMilestone, InterventionReview } from '../
 // Register the peer review and intervention rule kinds with the evaluation.
 import '../reviews/review.rules';
 import '../interventions/intervention.rules';
-import { TriggerRuleAgreement } from '../alerts/rule-agreement';
+import { TriggerRuleAgreement } from '../governance/rule-agreement';
 import { MembershipLeaveDecision, MembershipLeaveRequest } from '../leaving/leave-request';
 
 /** Every MikroORM entity, listed rather than discovered from folders so tests and builds see the same set. */

@@ -38,7 +38,7 @@ import { meResolvers } from '../me/me.resolver';
 import { governanceHealthResolvers } from '../governance/governance-health';
 import { staffDaysResolvers } from '../support/staff-days';
 import { reviewResolvers } from '../reviews/review.resolver';
-import { TriggerRuleAgreementFieldResolver, TriggerRuleAgreementResolver } from '../alerts/rule-agreement';
+import { TriggerRuleAgreementFieldResolver, TriggerRuleAgreementResolver } from '../governance/rule-agreement';
 import { leaveRequestResolvers } from '../leaving/leave-request';
 import { SchoolResolver } from '../schools/school.resolver';
 import { SchoolAlertsResolver } from '../alerts/school-alerts.resolver';

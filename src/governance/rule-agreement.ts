@@ -12,15 +12,15 @@ import { loadByGlobalId, mutate } from '../core/mutation';
 import { fromGlobalId } from '../core/node';
 import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
 import { fail, UserError, UserErrorCode } from '../core/user-errors';
-import { GoverningBody } from '../governance/governance.entity';
+import { GoverningBody } from './governance.entity';
 import { Group } from '../groups/group.entity';
 import { School } from '../schools/school.entity';
-import { AlertSeverity } from './alert.enums';
-import { evaluate } from './evaluation';
-import { PartnershipEventKind, recordPartnershipEvent } from './partnership-event';
-import { AGREED_SEVERITIES, versionInEffect } from './rule-agreement.sql';
-import { TriggerRule } from './trigger-rule.entity';
-import { TriggerRuleParameters } from './trigger-rule.inputs';
+import { AlertSeverity } from '../alerts/alert.enums';
+import { evaluate } from '../alerts/evaluation';
+import { PartnershipEventKind, recordPartnershipEvent } from '../alerts/partnership-event';
+import { AGREED_SEVERITIES, versionInEffect } from '../alerts/rule-agreement.sql';
+import { TriggerRule } from '../alerts/trigger-rule.entity';
+import { TriggerRuleParameters } from '../alerts/trigger-rule.inputs';
 
 /**
  * Agreed triggers: a group's rule of severity PEER_REVIEW or INTERVENTION takes effect for a member
