@@ -1,7 +1,8 @@
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, OperationDefinitionNode, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../src/core/node';
-import { setCompiledExecution } from '../src/server/executor';
+import { compilable, setCompiledExecution } from '../src/server/executor';
+import { trellisSchema } from '../src/server/schema';
 import { G, loadFixture, S } from './access-fixture';
 import { startTestApp, TestApp } from './helpers';
 
@@ -10,7 +11,7 @@ import { startTestApp, TestApp } from './helpers';
  * nulls where a caller may not read, the same errors with the same paths. Proved on one server by
  * switching the executor, for every caller of the access fixture and queries that use what a
  * compiler may get wrong: interfaces, fragments, directives, aliases, variables with defaults,
- * refusals inside lists, bad IDs, mutations with userErrors, introspection.
+ * refusals inside lists, bad IDs, introspection; and that what it may not run goes to graphql-js.
  */
 
 /** Errors as a sorted list of code, path and message. */
@@ -68,14 +69,6 @@ const QUERIES: [string, string, Record<string, unknown>][] = [
   ],
 ];
 
-const MUTATIONS: [string, string, Record<string, unknown>][] = [
-  [
-    'a group with a bad name (userErrors, nothing written)',
-    `mutation ($input: GroupCreateInput!) { groupCreate(input: $input) { group { id } userErrors { code field message } } }`,
-    { input: { kind: 'CLUSTER', name: '', openedOn: '2026-01-01' } },
-  ],
-];
-
 describe('graphql-jit answers as graphql-js does', () => {
   let app: TestApp;
   let callers: Record<string, string | undefined>;
@@ -118,13 +111,22 @@ describe('graphql-jit answers as graphql-js does', () => {
     expect(refused).toBeGreaterThan(0);
   });
 
-  it.each(MUTATIONS)('%s: the same for every caller', async (_name, mutation, variables) => {
-    const before = await app.sql(`select count(*)::int as n from school_group`);
-    for (const [name, as] of Object.entries(callers)) {
-      const { interpreted, compiled } = await bothWays(as, mutation, variables);
-      expectSameAnswer(compiled, interpreted, name);
-    }
-    expect(await app.sql(`select count(*)::int as n from school_group`)).toEqual(before);
+  it('compiles reads only: mutations and anything with an input object run on graphql-js', async () => {
+    // graphql-jit coerces input objects its own way (a non-null field with a default is reported
+    // missing), so those must never reach it; reads of IDs, numbers, enums and strings do.
+    const compiles = async (text: string) => {
+      const document = parse(text);
+      return compilable(await trellisSchema(), document, document.definitions[0] as OperationDefinitionNode);
+    };
+    expect(await compiles(QUERIES[0][1])).toBe(true);
+    expect(await compiles(`query ($after: String, $status: [AlertStatus!]) { schools(first: 2, after: $after) { totalCount } }`)).toBe(true);
+    expect(await compiles(`mutation { alertAcknowledge(input: { alertId: "x" }) { userErrors { message } } }`)).toBe(false);
+    expect(await compiles(`mutation ($input: GroupCreateInput!) { groupCreate(input: $input) { userErrors { message } } }`)).toBe(false);
+    expect(await compiles(`query ($input: GroupCreateInput) { __typename }`)).toBe(false);
+    // An object written in the document (routing only: the document is not validated here).
+    expect(await compiles(`{ schools(first: 1, where: { urn: 1 }) { totalCount } }`)).toBe(false);
+    expect(await compiles(`{ schools(first: 1) { edges { node { name } } } x: __type(name: "School") { name } }`)).toBe(true);
+    expect(await compiles(`subscription { partnershipEvents { kind } }`)).toBe(false);
   });
 
   it('the same schema through introspection, and the same answer to a wrong variable', async () => {

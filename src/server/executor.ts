@@ -41,6 +41,8 @@ export function setCompiledExecution(on: boolean): void {
   compiling = on;
 }
 
+const INTERPRET = 'interpret';
+
 /** Distinct documents kept compiled; partner apps send a handful, the explorer a few hundred at most. */
 const COMPILED_DOCUMENTS = 1_000;
 
@@ -51,20 +53,24 @@ const COMPILED_DOCUMENTS = 1_000;
  * and the query limits, so compiling them is safe; the cache is keyed by Apollo's hash of the text.
  */
 export function jitGateway(schema: GraphQLSchema): GatewayInterface {
-  const compiled = new LRUCache<string, CompiledQuery>({ max: COMPILED_DOCUMENTS });
+  // Per distinct document: its compiled function, or INTERPRET when graphql-js must run it (decided once).
+  const compiled = new LRUCache<string, CompiledQuery | typeof INTERPRET>({ max: COMPILED_DOCUMENTS });
   const interpret: GatewayExecutor = async ({ document, context, operationName, request }) =>
     execute({ schema, document, contextValue: context, variableValues: request.variables, operationName });
   const executor: GatewayExecutor = async (request) => {
-    if (!compiling || !compilable(schema, request.document, request.operation)) return interpret(request);
+    if (!compiling) return interpret(request);
     const key = `${request.queryHash}:${request.operationName ?? ''}`;
     let query = compiled.get(key);
     if (!query) {
-      const result = compileQuery(schema, request.document, request.operationName ?? undefined);
+      const result = compilable(schema, request.document, request.operation)
+        ? compileQuery(schema, request.document, request.operationName ?? undefined)
+        : INTERPRET;
       // Not compiled: the errors graphql-js would give (e.g. an unknown operation name).
-      if (!isCompiledQuery(result)) return result;
+      if (result !== INTERPRET && !isCompiledQuery(result)) return result;
       query = result;
       compiled.set(key, query);
     }
+    if (query === INTERPRET) return interpret(request);
     const variables = request.request.variables ?? {};
     // Variables are checked by graphql-js first, so a wrong or missing one is reported exactly as
     // without the compiler (Apollo recognises those errors and answers 400 BAD_USER_INPUT).
@@ -93,7 +99,7 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
  * object, as a variable or written in the document, run on graphql-js. Reads of large trees, where
  * the compiler pays, take IDs, numbers, enums and strings.
  */
-function compilable(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
+export function compilable(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
   if (operation.operation !== 'query') return false;
   for (const definition of operation.variableDefinitions ?? []) {
     const type = typeFromAST(schema, definition.type);
