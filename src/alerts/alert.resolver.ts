@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Access } from '../auth/auth-checker';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import DataLoader from 'dataloader';
 import { ACTOR_DESCRIPTION, actorFor, evidenceFor } from '../auth/disclosure';
 import { maySee, rowFilter } from '../auth/policy';

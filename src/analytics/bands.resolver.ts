@@ -2,7 +2,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import {
   Arg,
-  Authorized,
   Ctx,
   Field,
   FieldResolver,
@@ -15,6 +14,7 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { Access } from '../auth/auth-checker';
 import type { Context } from '../core/context';
 import { byId } from '../core/loaders';

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { IsInt, Max, Min } from 'class-validator';
-import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { Access } from '../auth/auth-checker';
 import type { Context } from '../core/context';
 import { loadByGlobalId, mutate } from '../core/mutation';

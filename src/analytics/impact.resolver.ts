@@ -2,7 +2,6 @@ import DataLoader from 'dataloader';
 import {
   Arg,
   Args,
-  Authorized,
   Ctx,
   Field,
   FieldResolver,
@@ -17,6 +16,7 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { Access, forbidden, signInRequired } from '../auth/auth-checker';
 import { AppScope, Viewer } from '../auth/viewer';
 import type { Context } from '../core/context';

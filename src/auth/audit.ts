@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Args, Arg, Authorized, Ctx, Field, ID, InputType, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Args, Arg, Ctx, Field, ID, InputType, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Authorized } from './guard';
 import { connectionOf, ConnectionType, EdgeType, encodeCursor, PageArgs, readPage } from '../core/pagination';
 import { toGlobalId } from '../core/node';
 import type { Context } from '../core/context';

@@ -1,5 +1,4 @@
 import { GraphQLError } from 'graphql';
-import type { AuthChecker } from 'type-graphql';
 import type { Context } from '../core/context';
 import { AppScope, Viewer } from './viewer';
 
@@ -90,12 +89,12 @@ function passesNow(viewer: Viewer, requirement: string, root?: unknown): true | 
 }
 
 /**
- * type-graphql's authChecker: every `@Authorized` field and resolver class comes through here. A
- * large read passes thousands of guards; those that pass at once return at once, without promises.
+ * Every `@Authorized` field and resolver class comes through here (auth/guard.ts). A large read
+ * passes thousands of guards; those that pass at once return at once, without promises.
  */
-export const authChecker: AuthChecker<Context, string> = ({ context, root }, requirements) => {
+export const authChecker = ({ context, root }: { context: Context; root: unknown }, requirements: readonly string[]): true | Promise<true> => {
   if (requirements.every((requirement) => passesNow(context.viewer, requirement, root) === true)) return true;
-  return (async () => {
+  return (async (): Promise<true> => {
     for (const requirement of requirements) await checkAccess(context.viewer, requirement, root);
     return true;
   })();

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Access } from '../auth/auth-checker';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { publish } from '../core/domain-events';
 import { byId, ChildList, childConnection, childPages } from '../core/loaders';
 import { registerNodeTypes } from '../core/node.resolver';

@@ -1,6 +1,7 @@
 import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { Access } from '../auth/auth-checker';
 import { ACTOR_DESCRIPTION, actorFor } from '../auth/disclosure';
 import { mayDecideForBody, refuseUnless } from '../auth/reach-rules';

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Access } from '../auth/auth-checker';
-import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { publish } from '../core/domain-events';
 import { loadByGlobalId, mutate } from '../core/mutation';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';

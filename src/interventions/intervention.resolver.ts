@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { Alert } from '../alerts/alert.entity';
 import { AlertConnection } from '../alerts/alert.resolver';
 import { Access } from '../auth/auth-checker';

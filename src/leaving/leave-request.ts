@@ -1,7 +1,8 @@
 import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { IsOptional, Length, MaxLength } from 'class-validator';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, registerEnumType, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, registerEnumType, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { PartnershipEventKind, recordPartnershipEvent } from '../alerts/partnership-event';
 import { registerSweepStep } from '../alerts/sweep';
 import { Access } from '../auth/auth-checker';

@@ -1,5 +1,6 @@
 import { Access } from '../auth/auth-checker';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';

@@ -1,5 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { Authorized, Field, Float, ObjectType } from 'type-graphql';
+import { Field, Float, ObjectType } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { Access } from '../auth/auth-checker';
 import { Node, toGlobalId } from '../core/node';
 import { DateScalar } from '../core/scalars';

@@ -1,4 +1,5 @@
-import { Args, Arg, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Args, Arg, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { Alert } from '../alerts/alert.entity';
 import { Access } from '../auth/auth-checker';
 import { intArray } from '../auth/viewer';

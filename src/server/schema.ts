@@ -6,7 +6,7 @@ import '../database/entities';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { nodeTypeName } from '../core/node';
 import { AuditResolver } from '../auth/audit';
-import { authChecker } from '../auth/auth-checker';
+import { applyGuards } from '../auth/guard';
 import { mutationScope } from '../auth/request-scope';
 import type { Context } from '../core/context';
 import { projectRoot } from '../config';
@@ -113,8 +113,8 @@ export async function trellisSchema(): Promise<GraphQLSchema> {
     built = await buildSchema({
       resolvers,
       validate: false,
-      // Who may see and do what: @Authorized requirements are decided in auth/auth-checker.ts, rows in auth/policy.ts.
-      authChecker,
+      // No authChecker here: @Authorized is auth/guard.ts's (applied below), so a stray type-graphql
+      // @Authorized makes this build fail rather than go unguarded.
       pubSub: {
         publish: () => undefined,
         subscribe: () => {
@@ -129,6 +129,8 @@ export async function trellisSchema(): Promise<GraphQLSchema> {
       [built.getSubscriptionType(), 'Live events over graphql-ws on the same path as HTTP.'],
     ];
     for (const [type, description] of roots) if (type) type.description = description;
+    // Who may see and do what: @Authorized requirements are decided in auth/auth-checker.ts, rows in auth/policy.ts.
+    applyGuards(built);
     openMutationScopes(built);
     // type-graphql wraps resolveType in an async function; graphql-jit (executor.ts) needs the type
     // name at once, so Node gets its own synchronous rule back (graphql-js accepts either).

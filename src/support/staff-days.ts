@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { Authorized, Ctx, Field, FieldResolver, Float, Int, ObjectType, Resolver, Root } from 'type-graphql';
+import { Ctx, Field, FieldResolver, Float, Int, ObjectType, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { Access } from '../auth/auth-checker';
 import { rowFilter } from '../auth/policy';
 import { intArray } from '../auth/viewer';

@@ -1,5 +1,6 @@
 import { Access } from '../auth/auth-checker';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Authorized } from '../auth/guard';
 import { publish } from '../core/domain-events';
 import { byId, childConnection, childPages, ChildList } from '../core/loaders';
 import { registerNodeTypes } from '../core/node.resolver';
