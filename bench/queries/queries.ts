@@ -57,11 +57,15 @@ function page<T>(totalCount: number, items: T[], key: (item: T) => string | numb
 
 // --- 1. light: 10 trusts, their members' names and each school's governing bodies with governor counts ---
 
+// The trust board is read once, on the trust, and each school's own bodies below it: the shape of
+// PostGraphile's query (School.governingBodies without `kind` would repeat the board under every school).
 const LIGHT_TRELLIS = `query Light {
   groups(first: 10, kind: [MULTI_ACADEMY_TRUST]) {
     edges { node {
       name
-      members(first: 60) { totalCount edges { node { urn name governingBodies { name kind governors(first: 1) { totalCount } } } } }
+      governingBodies(kind: [TRUST_BOARD, FEDERATION]) { name kind governors(first: 1) { totalCount } }
+      members(first: 60) { totalCount edges { node { urn name
+        governingBodies(kind: [SCHOOL, LOCAL_COMMITTEE]) { name kind governors(first: 1) { totalCount } } } } }
     } }
   }
 }`;
@@ -70,7 +74,7 @@ const LIGHT_POSTGRAPHILE = `query Light {
   allSchoolGroups(first: 10, condition: { kind: "multi_academy_trust" }, orderBy: [NAME_ASC, PRIMARY_KEY_ASC]) {
     nodes {
       name
-      governingBodiesByGroupId { nodes { name kind governorshipsByGoverningBodyId(condition: { endedOn: null }) { totalCount } } }
+      governingBodiesByGroupId(condition: { kind: "trust_board" }) { nodes { name kind governorshipsByGoverningBodyId(condition: { endedOn: null }) { totalCount } } }
       membershipsByGroupId(first: 60, condition: { leftOn: null }) {
         totalCount
         nodes { schoolBySchoolId { urn name
@@ -89,23 +93,29 @@ export const LIGHT: BenchQuery = {
   viewer: 'admin',
   trellis: { query: LIGHT_TRELLIS, variables: () => ({}) },
   postgraphile: { query: LIGHT_POSTGRAPHILE, variables: () => ({}) },
+  // Both read the trust board once, on the trust; the normalisers put it under each school, where
+  // School.governingBodies (without `kind`) would list it.
   normaliseTrellis: (data) =>
-    data.groups.edges.map(({ node: g }: any) => ({
-      name: g.name,
-      members: page(
-        g.members.totalCount,
-        g.members.edges.map(({ node: s }: any) => ({
-          urn: s.urn,
-          name: s.name,
-          bodies: sorted(
-            s.governingBodies.map((b: any) => ({ name: b.name, kind: lower(b.kind), governors: b.governors.totalCount })),
-            bodiesKey,
-          ),
-        })),
-        (s: any) => s.urn,
-      ),
-    })),
-  // Trellis lists a trust board under every school it governs; PostGraphile reaches it once, on the trust.
+    data.groups.edges.map(({ node: g }: any) => {
+      const groupBodies = g.governingBodies
+        .filter((b: any) => b.kind === 'TRUST_BOARD' || b.kind === 'FEDERATION')
+        .map((b: any) => ({ name: b.name, kind: lower(b.kind), governors: b.governors.totalCount }));
+      return {
+        name: g.name,
+        members: page(
+          g.members.totalCount,
+          g.members.edges.map(({ node: s }: any) => ({
+            urn: s.urn,
+            name: s.name,
+            bodies: sorted(
+              [...s.governingBodies.map((b: any) => ({ name: b.name, kind: lower(b.kind), governors: b.governors.totalCount })), ...groupBodies],
+              bodiesKey,
+            ),
+          })),
+          (s: any) => s.urn,
+        ),
+      };
+    }),
   normalisePostgraphile: (data) =>
     data.allSchoolGroups.nodes.map((g: any) => {
       const groupBodies = g.governingBodiesByGroupId.nodes
@@ -141,9 +151,11 @@ export const LIGHT: BenchQuery = {
 const EXECUTIVE_TRELLIS = `query ExecutiveHead($id: ID!) {
   group(id: $id) {
     name
+    governingBodies(kind: [TRUST_BOARD, FEDERATION]) { name kind governors(first: 30) { totalCount edges { node { role appointingBody termStartedOn termEndsOn person { fullName } } } } }
     members(first: 100) { totalCount edges { role joinedOn node {
       urn name
-      governingBodies { name kind governors(first: 30) { totalCount edges { node { role appointingBody termStartedOn termEndsOn person { fullName } } } } }
+      governingBodies(kind: [SCHOOL, LOCAL_COMMITTEE]) {
+        name kind governors(first: 30) { totalCount edges { node { role appointingBody termStartedOn termEndsOn person { fullName } } } } }
       staff(first: 100) { totalCount edges { node { role fte startedOn person { fullName } } } }
     } } }
   }
@@ -152,7 +164,7 @@ const EXECUTIVE_TRELLIS = `query ExecutiveHead($id: ID!) {
 const EXECUTIVE_POSTGRAPHILE = `query ExecutiveHead($id: Int!) {
   schoolGroupByRowId(rowId: $id) {
     name
-    governingBodiesByGroupId { nodes { name kind
+    governingBodiesByGroupId(condition: { kind: "trust_board" }) { nodes { name kind
       governorshipsByGoverningBodyId(first: 30, condition: { endedOn: null }) { totalCount nodes { role appointingBody termStartedOn termEndsOn personByPersonId { fullName } } } } }
     membershipsByGroupId(first: 100, condition: { leftOn: null }) { totalCount nodes { role joinedOn schoolBySchoolId {
       urn name
@@ -188,35 +200,37 @@ export const EXECUTIVE_HEAD: BenchQuery = {
   viewer: 'executiveHead',
   trellis: { query: EXECUTIVE_TRELLIS, variables: (t, small) => ({ id: groupGlobalId(small ? t.smallTrustId : t.trustId) }) },
   postgraphile: { query: EXECUTIVE_POSTGRAPHILE, variables: (t, small) => ({ id: small ? t.smallTrustId : t.trustId }) },
-  normaliseTrellis: (data) => ({
-    name: data.group.name,
-    members: page(
-      data.group.members.totalCount,
-      data.group.members.edges.map(({ role, joinedOn, node: s }: any) => ({
-        role: lower(role),
-        joinedOn: day(joinedOn),
-        urn: s.urn,
-        name: s.name,
-        bodies: sorted(
-          s.governingBodies.map((b: any) => ({
-            name: b.name,
-            kind: lower(b.kind),
-            governors: governorsOf(
-              b.governors.totalCount,
-              b.governors.edges.map((e: any) => e.node),
-            ),
-          })),
-          (b: any) => `${b.kind}|${b.name}`,
-        ),
-        staff: page(
-          s.staff.totalCount,
-          s.staff.edges.map(({ node: p }: any) => ({ role: lower(p.role), fte: num(p.fte), startedOn: day(p.startedOn), person: p.person.fullName })),
-          staffKey,
-        ),
-      })),
-      (s: any) => s.urn,
-    ),
-  }),
+  normaliseTrellis: (data) => {
+    const bodyOf = (b: any) => ({
+      name: b.name,
+      kind: lower(b.kind),
+      governors: governorsOf(
+        b.governors.totalCount,
+        b.governors.edges.map((e: any) => e.node),
+      ),
+    });
+    // The trust board, read once on the trust, under each school (as the PostGraphile side does).
+    const groupBodies = data.group.governingBodies.filter((b: any) => b.kind === 'TRUST_BOARD' || b.kind === 'FEDERATION').map(bodyOf);
+    return {
+      name: data.group.name,
+      members: page(
+        data.group.members.totalCount,
+        data.group.members.edges.map(({ role, joinedOn, node: s }: any) => ({
+          role: lower(role),
+          joinedOn: day(joinedOn),
+          urn: s.urn,
+          name: s.name,
+          bodies: sorted([...s.governingBodies.map(bodyOf), ...groupBodies], (b: any) => `${b.kind}|${b.name}`),
+          staff: page(
+            s.staff.totalCount,
+            s.staff.edges.map(({ node: p }: any) => ({ role: lower(p.role), fte: num(p.fte), startedOn: day(p.startedOn), person: p.person.fullName })),
+            staffKey,
+          ),
+        })),
+        (s: any) => s.urn,
+      ),
+    };
+  },
   normalisePostgraphile: (data) => {
     const g = data.schoolGroupByRowId;
     const groupBodies = g.governingBodiesByGroupId.nodes

@@ -192,6 +192,8 @@ interface LiveScope {
   value?: Scope;
   /** The people this scope lets them read (Viewer.people), read on first use and dropped with the scope. */
   people?: Promise<Set<number>>;
+  /** The same set once read (Viewer.peopleNow). */
+  peopleValue?: Set<number>;
 }
 const liveScopes = new Map<number, LiveScope>();
 
@@ -298,11 +300,21 @@ export class Viewer {
     if (live && live.scope === this.scopePromise) {
       if (!live.people) {
         live.people = this.loadPeople(scope);
-        live.people.catch(() => (live.people = undefined));
+        live.people.then(
+          (people) => (live.peopleValue = people),
+          () => (live.people = undefined),
+        );
       }
       return live.people;
     }
     return (this.peoplePromise ??= this.loadPeople(scope));
+  }
+
+  /** `people()` once read for the scope read now (scopeNow), for row checks that need not wait; else undefined. */
+  peopleNow(): Set<number> | undefined {
+    if (!this.scopeNow()) return undefined;
+    const live = liveScopes.get(this.personId!);
+    return live && live.scope === this.scopePromise ? live.peopleValue : undefined;
   }
 
   private loadPeople(scope: Scope): Promise<Set<number>> {

@@ -10,6 +10,7 @@ import {
   SelectionSetNode,
 } from 'graphql';
 import { rowFilter, visibleRows } from '../auth/policy';
+import { preparedRows } from '../database/prepared';
 import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
@@ -50,8 +51,11 @@ export interface Prefetcher<A = any> {
    * with `nested(alias)` as its `n` member so fields below are prefetched too.
    */
   sql(ctx: Context, prepared: A, parent: string, b: SqlBuilder, nested: NestedBuilder | undefined): Promise<Sql>;
-  /** Decodes the JSON of one parent and primes the field's loader with it (and nested fields). */
-  prime(ctx: Context, prepared: A, parent: Record<string, any>, json: any, nested: NestedPrimer | undefined): Promise<void>;
+  /**
+   * Decodes the JSON of one parent and primes the field's loader with it (and nested fields); `child`
+   * is the plan below, for loaders whose key names it.
+   */
+  prime(ctx: Context, prepared: A, parent: Record<string, any>, json: any, nested: NestedPrimer | undefined, child: Plan | undefined): Promise<void>;
   /** Name of the GraphQL type of the objects the field returns, when fields below them can be prefetched too. */
   childType?: string;
   /** Whether the field is a connection (its objects are under edges { node } or nodes). */
@@ -202,9 +206,38 @@ export async function primeNested(ctx: Context, plan: Plan, parent: Record<strin
   if (!nested) return;
   await Promise.all(
     plan.fields.map((field, i) =>
-      field.prefetcher.prime(ctx, field.prepared, parent, nested[i], field.child && ((child, n) => primeNested(ctx, field.child!, child, n))),
+      field.prefetcher.prime(
+        ctx,
+        field.prepared,
+        parent,
+        nested[i],
+        field.child && ((child, n) => primeNested(ctx, field.child!, child, n)),
+        field.child,
+      ),
     ),
   );
+}
+
+/**
+ * The root of a prefetch: objects by id (a `group(id)` or the page of `groups`) with everything
+ * planned below them, in one statement; primes `byId(entity)` and every nested loader.
+ */
+export async function prefetchObjects<T extends object>(ctx: Context, entity: EntityClass<T>, table: string, ids: number[], plan: Plan): Promise<void> {
+  if (ids.length === 0) return;
+  const b = new SqlBuilder();
+  const o = b.alias('o');
+  const n = await nestedSql(ctx, plan, o, b);
+  // A prepared statement (database/prepared.ts): the same text for every request of this shape, so
+  // PostgreSQL does not plan the whole nested statement again each time.
+  const rows = await preparedRows<{ id: string | number; o: { r: Record<string, unknown>; n?: any[] } }>(
+    ctx.em,
+    `select ${o}.id, json_build_object('r', to_json(${o}), 'n', ${n.sql}) as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
+    [...n.params, `{${ids.join(',')}}`],
+  );
+  await Promise.all(rows.map((row) => primeById(ctx, entity, Number(row.id), row.o, (object, nested) => primeNested(ctx, plan, object, nested))));
+  // An id with no row is primed as not found, as a load would answer it.
+  const found = new Set(rows.map((row) => Number(row.id)));
+  for (const id of ids) if (!found.has(id)) await primeById(ctx, entity, id, null, undefined);
 }
 
 /**

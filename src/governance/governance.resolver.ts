@@ -7,7 +7,7 @@ import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
 import { rowMapper } from '../core/rows';
-import { registerPrefetch, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
+import { NestedPrimer, registerPrefetch, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
 import { visibleRows } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group, Membership } from '../groups/group.entity';
@@ -118,12 +118,27 @@ export class GovernorshipResolver {
   }
 }
 
+/** The order bodies are listed in: the trust board or federation body first, then local committee, then the school's own. */
+const BODY_ORDER = (x: string) =>
+  `case ${x}.kind when 'trust_board' then 0 when 'federation' then 1 when 'local_committee' then 2 else 3 end, ${x}.id`;
+
+/** Kinds asked for, in one spelling per set (the loader key), or undefined for all. */
+function bodyKinds(kinds: GoverningBodyKind[] | null | undefined): GoverningBodyKind[] | undefined {
+  return kinds ? [...new Set(kinds)].sort() : undefined;
+}
+
+/** ` where <alias>.kind in (...)` for the kinds given, or nothing. */
+const onlyKinds = (alias: string, kinds: GoverningBodyKind[] | null): Sql =>
+  kinds ? { sql: ` where ${alias}.kind in (${kinds.map(() => '?').join(', ')})`, params: kinds } : { sql: '', params: [] };
+
 /**
  * The bodies that govern each school now: its own body and local committee, and the federation
- * body or trust board of the groups it currently belongs to. One statement for every school asked.
+ * body or trust board of the groups it currently belongs to; only the `kinds` given, when given (an
+ * executive head reads the trust board once, on the group, and each school's own bodies below).
+ * One statement for every school asked.
  */
-export function governingBodiesOf(ctx: Context) {
-  return listsByParent(ctx, 'School.governingBodies', (ids) =>
+export function governingBodiesOf(ctx: Context, kinds?: GoverningBodyKind[]) {
+  return listsByParent(ctx, `School.governingBodies:${kinds?.join(',') ?? '*'}`, (ids) =>
     selectByParent(
       ctx.em,
       GoverningBody,
@@ -133,34 +148,42 @@ export function governingBodiesOf(ctx: Context) {
          select m.school_id as _parent, gb.* from governing_body gb
            join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
           where m.school_id in (?) and gb.kind in ('federation', 'trust_board')
-       ) bodies order by _parent, case kind when 'trust_board' then 0 when 'federation' then 1 when 'local_committee' then 2 else 3 end, id`,
-      [ids, ids],
+       ) bodies${kinds ? ' where bodies.kind in (?)' : ''} order by _parent, ${BODY_ORDER('bodies')}`,
+      kinds ? [ids, ids, kinds] : [ids, ids],
     ),
   );
+}
+
+/** Primes a list of bodies per parent from prefetched JSON (`[{r, n}]`), through the same row rule as the loader. */
+async function primeBodies(
+  ctx: Context,
+  loader: ReturnType<typeof governingBodiesOf>,
+  parentId: number,
+  json: unknown,
+  nested: NestedPrimer | undefined,
+): Promise<void> {
+  const map = rowMapper(ctx.em, GoverningBody);
+  const items = json as { r: Record<string, unknown>; n?: any[] }[];
+  const rows = items.map((item) => map(item.r));
+  const visible = await visibleRows(ctx.viewer, rows);
+  loader.prime(parentId, visible);
+  if (nested) await Promise.all(rows.map((row, i) => (visible.includes(row) ? nested(row as never, items[i].n) : undefined)));
 }
 
 // The same bodies, same order, through the same row rule, in the statement of the list above the school.
 registerPrefetch('School', 'governingBodies', {
   childType: 'GoverningBody',
-  prepare: () => null,
-  sql: async (_ctx, _prepared, parent, b, nested) => {
+  prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
+  sql: async (_ctx, kinds, parent, b, nested) => {
     const x = b.alias('x');
     const n = nested ? await nested(x) : sql`'[]'::json`;
-    return sql`coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${n})
-        order by case ${x}.kind when 'trust_board' then 0 when 'federation' then 1 when 'local_committee' then 2 else 3 end, ${x}.id) from (
+    return sql`coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${n}) order by ${BODY_ORDER(x)}) from (
       select gb.* from governing_body gb where gb.school_id = ${parent}.id
       union all
       select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
-       where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')) ${x}), '[]'::json)`;
+       where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
-  prime: async (ctx, _prepared, school, json, nested) => {
-    const map = rowMapper(ctx.em, GoverningBody);
-    const items = json as { r: Record<string, unknown>; n?: any[] }[];
-    const rows = items.map((item) => map(item.r));
-    const visible = await visibleRows(ctx.viewer, rows);
-    governingBodiesOf(ctx).prime(school.id, visible);
-    if (nested) await Promise.all(rows.map((row, i) => (visible.includes(row) ? nested(row as never, items[i].n) : undefined)));
-  },
+  prime: (ctx, kinds, school, json, nested) => primeBodies(ctx, governingBodiesOf(ctx, kinds ?? undefined), school.id, json, nested),
 });
 
 @Resolver(() => School)
@@ -169,10 +192,44 @@ export class SchoolGovernanceResolver {
   @FieldResolver(() => [GoverningBody], {
     description: 'The bodies that govern the school now: its own, its federation’s, its trust board and local committee.',
   })
-  governingBodies(@Root() school: School, @Ctx() ctx: Context): Promise<GoverningBody[]> {
-    return governingBodiesOf(ctx).load(school.id);
+  governingBodies(
+    @Root() school: School,
+    @Ctx() ctx: Context,
+    @Arg('kind', () => [GoverningBodyKind], {
+      nullable: true,
+      description:
+        'Kinds of body to include (all when omitted): e.g. [SCHOOL, LOCAL_COMMITTEE] for the school’s own, when the trust board is read once on the group.',
+    })
+    kind?: GoverningBodyKind[],
+  ): Promise<GoverningBody[]> {
+    return governingBodiesOf(ctx, bodyKinds(kind)).load(school.id);
   }
 }
+
+/** A group's bodies (a federation's governing body, a trust board and its local committees); only the `kinds` given, when given. */
+function groupBodiesOf(ctx: Context, kinds?: GoverningBodyKind[]) {
+  return listsByParent(ctx, `Group.governingBodies:${kinds?.join(',') ?? '*'}`, (ids) =>
+    selectByParent(
+      ctx.em,
+      GoverningBody,
+      `select gb.group_id as _parent, gb.* from governing_body gb where gb.group_id in (?)${kinds ? ' and gb.kind in (?)' : ''}
+        order by (gb.kind = 'local_committee'), gb.name, gb.id`,
+      kinds ? [ids, kinds] : [ids],
+    ),
+  );
+}
+
+registerPrefetch('Group', 'governingBodies', {
+  childType: 'GoverningBody',
+  prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
+  sql: async (_ctx, kinds, parent, b, nested) => {
+    const x = b.alias('x');
+    const n = nested ? await nested(x) : sql`'[]'::json`;
+    return sql`coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${n}) order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
+      from (select * from governing_body gb where gb.group_id = ${parent}.id) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
+  },
+  prime: (ctx, kinds, group, json, nested) => primeBodies(ctx, groupBodiesOf(ctx, kinds ?? undefined), group.id, json, nested),
+});
 
 @Resolver(() => Group)
 @Authorized(Access.GOVERNANCE)
@@ -180,15 +237,16 @@ export class GroupGovernanceResolver {
   @FieldResolver(() => [GoverningBody], {
     description: 'The group’s bodies: a federation’s governing body, a trust board and its local committees.',
   })
-  governingBodies(@Root() group: Group, @Ctx() ctx: Context): Promise<GoverningBody[]> {
-    return listsByParent(ctx, 'Group.governingBodies', (ids) =>
-      selectByParent(
-        ctx.em,
-        GoverningBody,
-        `select gb.group_id as _parent, gb.* from governing_body gb where gb.group_id in (?) order by (gb.kind = 'local_committee'), gb.name, gb.id`,
-        [ids],
-      ),
-    ).load(group.id);
+  governingBodies(
+    @Root() group: Group,
+    @Ctx() ctx: Context,
+    @Arg('kind', () => [GoverningBodyKind], {
+      nullable: true,
+      description: 'Kinds of body to include (all when omitted): e.g. [TRUST_BOARD, FEDERATION] for the board alone.',
+    })
+    kind?: GoverningBodyKind[],
+  ): Promise<GoverningBody[]> {
+    return groupBodiesOf(ctx, bodyKinds(kind)).load(group.id);
   }
 }
 

@@ -1,7 +1,22 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { byId, childConnection, childPages, ChildList, ExtraColumns, listsByParent, selectByParent } from '../core/loaders';
-import { nestedSql, objectSql, planBelow, primeById, primeNested, SqlBuilder } from '../core/prefetch';
+import { rowFilter } from '../auth/policy';
+import {
+  andWhere,
+  decodePage,
+  nestedSql,
+  objectSql,
+  pageSql,
+  Plan,
+  planBelow,
+  prefetchObjects,
+  primeById,
+  primeNested,
+  registerPrefetch,
+  sql,
+  SqlBuilder,
+} from '../core/prefetch';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, connectionOf, ConnectionType, EdgeType, encodeCursor, isPosition, PageArgs, readPage } from '../core/pagination';
@@ -63,10 +78,10 @@ function membersList(includeFormer: boolean): ChildList {
 /**
  * The member schools in the members statement itself, with whatever can be prefetched below them
  * (core/prefetch.ts): each school's bodies, staff, inspection, measures and alerts come in the same
- * statement and are primed into the loaders the School resolvers read.
+ * statement and are primed into the loaders the School resolvers read. `plan` is what is planned
+ * below the schools; its signature is part of the loader's key.
  */
-function memberSchools(ctx: Context, info: GraphQLResolveInfo): ExtraColumns | undefined {
-  const plan = planBelow(info, 'School', true);
+function memberSchools(ctx: Context, plan: Plan | undefined): ExtraColumns | undefined {
   if (!plan) return undefined;
   return {
     key: plan.signature,
@@ -83,24 +98,61 @@ function memberSchools(ctx: Context, info: GraphQLResolveInfo): ExtraColumns | u
   };
 }
 
+const membersPage = (args: Record<string, unknown>) => {
+  const spec = membersList(!!args.includeFormer);
+  return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition) };
+};
+
+// A group's members (and everything below them) in the statement of the group itself, when the group
+// is read by `group(id)` or `groups`: the same list, page and row rule as the resolver's.
+registerPrefetch('Group', 'members', {
+  childType: 'School',
+  connection: true,
+  prepare: membersPage,
+  sql: async (ctx, { spec, page }, parent, b, nested) => {
+    const where = andWhere(spec.where, await rowFilter(ctx.viewer, spec.table));
+    return pageSql(spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, async (membership) => {
+      const school = await objectSql('school', `${membership}.school_id`, b, nested);
+      return sql`json_build_array(${school})`;
+    });
+  },
+  prime: async (ctx, { spec, page }, group, json, nested, child) => {
+    const result = await decodePage(ctx, Membership, json, async (membership, n) => {
+      await primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested);
+    });
+    childPages(ctx, Membership, spec, page, memberSchools(ctx, child)).prime(group.id, result);
+  },
+});
+
 @Resolver(() => Group)
 export class GroupResolver {
   @Query(() => Group, { nullable: true, description: 'A group by global ID; null when there is none.' })
-  async group(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global ID of the group.' }) id: string): Promise<Group | null> {
+  async group(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: 'Global ID of the group.' }) id: string,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Group | null> {
     const parsed = fromGlobalId(id);
     if (!parsed || parsed.typeName !== 'Group') throw badInput('id is not the ID of a Group.', 'id');
+    // The group and everything asked below it, in one statement.
+    const plan = planBelow(info, 'Group', false);
+    if (plan) await prefetchObjects(ctx, Group, 'school_group', [parsed.id], plan);
     return (await byId(ctx, Group).load(parsed.id)) ?? null;
   }
 
   @Query(() => GroupConnection, { description: 'Groups in name order, optionally of some kinds and matching a filter.' })
   async groups(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Args() pageArgs: PageArgs,
     @Arg('kind', () => [GroupKind], { nullable: true, description: 'Kinds of group to include (all when omitted).' }) kind?: GroupKind[],
     @Arg('filter', () => GroupFilter, { nullable: true, description: 'Conditions every group returned meets.' }) filter?: GroupFilter,
   ) {
     const page = readPage('groups', pageArgs, isGroupKey);
     const rows = await findGroups(ctx.em, kind, filter, page.after, page.size + 1);
+    // Everything asked below the page's groups, in one more statement.
+    const plan = planBelow(info, 'Group', true);
+    if (plan) await prefetchObjects(ctx, Group, 'school_group', rows.slice(0, page.size).map((group) => group.id), plan);
     return connectionOf(
       rows,
       page,
@@ -119,7 +171,7 @@ export class GroupResolver {
   ) {
     const spec = membersList(includeFormer);
     const page = readPage(spec.list, pageArgs, isPosition);
-    const result = await childPages(ctx, Membership, spec, page, memberSchools(ctx, info)).load(group.id);
+    const result = await childPages(ctx, Membership, spec, page, memberSchools(ctx, planBelow(info, 'School', true))).load(group.id);
     // The page's schools in one call (primed already when prefetched), so each edge is built at once.
     const loaded = await byId(ctx, School).loadMany(result.rows.slice(0, page.size).map((membership) => membership.school.id));
     const failed = loaded.find((school) => school instanceof Error);
