@@ -122,6 +122,7 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
       members(first: 10) { totalCount pageInfo { hasNextPage } edges { cursor role node { urn
         own: governingBodies(kind: [SCHOOL, LOCAL_COMMITTEE, SCHOOL]) { id kind governors(first: 3) { totalCount edges { node { person { fullName } } } } }
         all: governingBodies { id kind }
+        board: governingBodies(kind: [TRUST_BOARD]) { id kind }
         staff(first: 5) { totalCount edges { node { role person { fullName } } } }
         latestInspection { inspectedOn } alerts(first: 5) { totalCount } } } }
       firstOnly: members(first: 1) { totalCount edges { node { urn } } }
@@ -142,6 +143,7 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
     const members = prefetched.data.trust.members.edges.map((edge: any) => edge.node);
     expect(members.every((school: any) => school.own.every((body: any) => ['SCHOOL', 'LOCAL_COMMITTEE'].includes(body.kind)))).toBe(true);
     expect(members.some((school: any) => school.all.some((body: any) => body.kind === 'TRUST_BOARD'))).toBe(true);
+    for (const school of members) expect(school.board).toEqual(school.all.filter((body: any) => body.kind === 'TRUST_BOARD'));
     // Each group(id) is one statement with everything below it; groups is its page and one more.
     console.log(`roots, administrator: ${statements} statements`);
     expect(statements).toBeLessThanOrEqual(5);

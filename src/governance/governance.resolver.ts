@@ -131,6 +131,15 @@ function bodyKinds(kinds: GoverningBodyKind[] | null | undefined): GoverningBody
 const onlyKinds = (alias: string, kinds: GoverningBodyKind[] | null): Sql =>
   kinds ? { sql: ` where ${alias}.kind in (${kinds.map(() => '?').join(', ')})`, params: kinds } : { sql: '', params: [] };
 
+/** The federation and trust bodies reach a school through its memberships: only when those kinds are asked for. */
+const wantsGroupBodies = (kinds: GoverningBodyKind[] | null | undefined) =>
+  !kinds || kinds.includes(GoverningBodyKind.FEDERATION) || kinds.includes(GoverningBodyKind.TRUST_BOARD);
+
+const GROUP_BODIES_OF_SCHOOLS = `union all
+         select m.school_id as _parent, gb.* from governing_body gb
+           join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
+          where m.school_id in (?) and gb.kind in ('federation', 'trust_board')`;
+
 /**
  * The bodies that govern each school now: its own body and local committee, and the federation
  * body or trust board of the groups it currently belongs to; only the `kinds` given, when given (an
@@ -138,18 +147,16 @@ const onlyKinds = (alias: string, kinds: GoverningBodyKind[] | null): Sql =>
  * One statement for every school asked.
  */
 export function governingBodiesOf(ctx: Context, kinds?: GoverningBodyKind[]) {
+  const groups = wantsGroupBodies(kinds);
   return listsByParent(ctx, `School.governingBodies:${kinds?.join(',') ?? '*'}`, (ids) =>
     selectByParent(
       ctx.em,
       GoverningBody,
       `select * from (
          select gb.school_id as _parent, gb.* from governing_body gb where gb.school_id in (?)
-         union all
-         select m.school_id as _parent, gb.* from governing_body gb
-           join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
-          where m.school_id in (?) and gb.kind in ('federation', 'trust_board')
+         ${groups ? GROUP_BODIES_OF_SCHOOLS : ''}
        ) bodies${kinds ? ' where bodies.kind in (?)' : ''} order by _parent, ${BODY_ORDER('bodies')}`,
-      kinds ? [ids, ids, kinds] : [ids, ids],
+      [ids, ...(groups ? [ids] : []), ...(kinds ? [kinds] : [])],
     ),
   );
 }
@@ -177,11 +184,14 @@ registerPrefetch('School', 'governingBodies', {
   sql: async (_ctx, kinds, parent, b, nested) => {
     const x = b.alias('x');
     const n = nested ? await nested(x) : sql`'[]'::json`;
+    const groups = wantsGroupBodies(kinds)
+      ? `union all
+      select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
+       where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')`
+      : '';
     return sql`coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${n}) order by ${BODY_ORDER(x)}) from (
       select gb.* from governing_body gb where gb.school_id = ${parent}.id
-      union all
-      select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
-       where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
+      ${groups}) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
   prime: (ctx, kinds, school, json, nested) => primeBodies(ctx, governingBodiesOf(ctx, kinds ?? undefined), school.id, json, nested),
 });
