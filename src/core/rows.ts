@@ -48,24 +48,29 @@ function compile(em: EntityManager, meta: EntityMetadata): RowMapper<unknown> {
       const target = prop.targetMeta!;
       const targetPk = target.primaryKeys[0];
       const numericPk = target.properties[targetPk]?.runtimeType === 'number';
-      const targetPrototype = plainPrototype(target.class.prototype, [targetPk]);
+      // A reference is built by a constructor (one hidden class for all of them), not Object.create and a property added.
+      const Reference = referenceClass(plainPrototype(target.class.prototype, [targetPk]), targetPk);
       names.push(name);
       assigns.push((object, row) => {
         const id = row[column];
         if (id === undefined) return;
-        if (id === null) object[name] = null;
-        else {
-          const ref = Object.create(targetPrototype) as Record<string, unknown>;
-          ref[targetPk] = numericPk ? Number(id) : id;
-          object[name] = ref;
-        }
+        object[name] = id === null ? null : new Reference(numericPk ? Number(id) : id);
       });
     } else if (prop.kind === ReferenceKind.SCALAR) {
       names.push(name);
-      assigns.push((object, row) => {
-        const value = row[column];
-        if (value !== undefined) object[name] = convert(prop, value, platform, timezone);
-      });
+      // The conversion is chosen once per column, not looked up for every value.
+      const converter = converterFor(prop, platform, timezone);
+      assigns.push(
+        converter
+          ? (object, row) => {
+              const value = row[column];
+              if (value !== undefined) object[name] = value === null ? null : converter(value);
+            }
+          : (object, row) => {
+              const value = row[column];
+              if (value !== undefined) object[name] = value;
+            },
+      );
     }
   }
   const prototype = plainPrototype(meta.class.prototype, names);
@@ -88,16 +93,36 @@ function plainPrototype(entityPrototype: object, names: string[]): object {
   return prototype;
 }
 
-/** The conversions MikroORM's hydrator applies to a scalar column (custom types, booleans, timestamps). */
-function convert(prop: EntityProperty, value: unknown, platform: ReturnType<EntityManager['getPlatform']>, timezone: string | undefined): unknown {
-  if (value === null) return null;
-  if (prop.customType) return prop.customType.convertToJSValue(value, platform);
-  if (prop.runtimeType === 'boolean') return !!value;
-  if (prop.runtimeType === 'Date' && !(value instanceof Date)) {
-    if (typeof value === 'number') return new Date(value);
-    const text = String(value);
-    if (!timezone || timezone === 'local' || text.includes('+') || text.lastIndexOf('-') > 10 || text.endsWith('Z')) return new Date(text);
-    return new Date(text + timezone);
+/** A constructor of reference objects `{ [pk]: id }` under `prototype`. */
+function referenceClass(prototype: object, pk: string): new (id: unknown) => Record<string, unknown> {
+  function Reference(this: Record<string, unknown>, id: unknown) {
+    this[pk] = id;
   }
-  return value;
+  Reference.prototype = prototype;
+  return Reference as unknown as new (id: unknown) => Record<string, unknown>;
+}
+
+/**
+ * The conversion MikroORM's hydrator applies to a scalar column (custom types, booleans, timestamps),
+ * or undefined when the value is used as it comes. Null stays null (the caller checks).
+ */
+function converterFor(
+  prop: EntityProperty,
+  platform: ReturnType<EntityManager['getPlatform']>,
+  timezone: string | undefined,
+): ((value: unknown) => unknown) | undefined {
+  if (prop.customType) {
+    const type = prop.customType;
+    return (value) => type.convertToJSValue(value, platform);
+  }
+  if (prop.runtimeType === 'boolean') return (value) => !!value;
+  if (prop.runtimeType === 'Date')
+    return (value) => {
+      if (value instanceof Date) return value;
+      if (typeof value === 'number') return new Date(value);
+      const text = String(value);
+      if (!timezone || timezone === 'local' || text.includes('+') || text.lastIndexOf('-') > 10 || text.endsWith('Z')) return new Date(text);
+      return new Date(text + timezone);
+    };
+  return undefined;
 }
