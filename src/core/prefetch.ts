@@ -10,7 +10,7 @@ import {
   SelectionSetNode,
 } from 'graphql';
 import { rowFilter, visibleRows } from '../auth/policy';
-import { preparedRows } from '../database/prepared';
+import { preparedRows } from './prepared';
 import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
@@ -227,7 +227,7 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   const b = new SqlBuilder();
   const o = b.alias('o');
   const n = await nestedSql(ctx, plan, o, b);
-  // A prepared statement (database/prepared.ts): the same text for every request of this shape, so
+  // A prepared statement (core/prepared.ts): the same text for every request of this shape, so
   // PostgreSQL does not plan the whole nested statement again each time.
   const rows = await preparedRows<{ id: string | number; o: { r: Record<string, unknown>; n?: any[] } }>(
     ctx.em,
