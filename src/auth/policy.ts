@@ -162,7 +162,7 @@ export async function visibleRows<T>(viewer: Viewer, rows: T[]): Promise<T[]> {
  * rules that need nothing more): a large read filters thousands of rows, a promise each otherwise.
  * Undefined when some row needs to wait; the same rules as maySee.
  */
-function visibleRowsNow<T>(viewer: Viewer, rows: T[]): T[] | undefined {
+export function visibleRowsNow<T>(viewer: Viewer, rows: T[]): T[] | undefined {
   const scope = viewer.kind === 'person' ? viewer.scopeNow() : undefined;
   const kept: T[] = [];
   for (const row of rows) {

@@ -9,7 +9,7 @@ import {
   Kind,
   SelectionSetNode,
 } from 'graphql';
-import { rowFilter, visibleRows } from '../auth/policy';
+import { rowFilter, visibleRows, visibleRowsNow } from '../auth/policy';
 import { preparedRows } from './prepared';
 import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages } from './loaders';
@@ -55,7 +55,7 @@ export interface Prefetcher<A = any> {
    * Decodes the JSON of one parent and primes the field's loader with it (and nested fields); `child`
    * is the plan below, for loaders whose key names it.
    */
-  prime(ctx: Context, prepared: A, parent: Record<string, any>, json: any, nested: NestedPrimer | undefined, child: Plan | undefined): Promise<void>;
+  prime(ctx: Context, prepared: A, parent: Record<string, any>, json: any, nested: NestedPrimer | undefined, child: Plan | undefined): Priming;
   /** Name of the GraphQL type of the objects the field returns, when fields below them can be prefetched too. */
   childType?: string;
   /** Whether the field is a connection (its objects are under edges { node } or nodes). */
@@ -65,7 +65,20 @@ export interface Prefetcher<A = any> {
 /** Builds the `n` member of a child row: a JSON array of the nested fields' values, in plan order. */
 export type NestedBuilder = (alias: string) => Promise<Sql>;
 /** Primes the nested fields of one decoded child object from its `n` member. */
-export type NestedPrimer = (child: Record<string, any>, nested: any[] | undefined) => Promise<void>;
+export type NestedPrimer = (child: Record<string, any>, nested: any[] | undefined) => Priming;
+
+/**
+ * What priming returns: nothing when it is done at once (the caller's scope already read, as on every
+ * request after a person's first), a promise when some row check had to wait. A large answer primes
+ * thousands of objects; a promise for each was a good part of its garbage.
+ */
+export type Priming = void | Promise<void>;
+
+/** One Priming for many: a promise only when one of them is. */
+export function joinPrimings(primings: Priming[]): Priming {
+  const waiting = primings.filter((priming): priming is Promise<void> => priming instanceof Promise);
+  if (waiting.length > 0) return Promise.all(waiting).then(() => undefined);
+}
 
 const prefetchers = new Map<string, Prefetcher>();
 
@@ -202,9 +215,9 @@ export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlB
 }
 
 /** Primes every planned field of one parent object from its decoded `n` array. */
-export async function primeNested(ctx: Context, plan: Plan, parent: Record<string, any>, nested: any[] | undefined): Promise<void> {
+export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any>, nested: any[] | undefined): Priming {
   if (!nested) return;
-  await Promise.all(
+  return joinPrimings(
     plan.fields.map((field, i) =>
       field.prefetcher.prime(
         ctx,
@@ -254,19 +267,23 @@ export async function objectSql(table: string, key: string, b: SqlBuilder, neste
  * Decodes one object (`{r, n}` or null) and primes `byId(entity)` with it as that loader would
  * return it: undefined when the viewer may not read it. Returns the object primed.
  */
-export async function primeById<T extends object>(
+export function primeById<T extends object>(
   ctx: Context,
   entity: EntityClass<T>,
   id: number | undefined,
   json: { r: Record<string, unknown>; n?: any[] } | null,
   nested: NestedPrimer | undefined,
-): Promise<T | undefined> {
+): T | undefined | Promise<T | undefined> {
   if (id === undefined) return undefined;
   const row = json ? rowMapper(ctx.em, entity)(json.r) : undefined;
-  const [visible] = row ? await visibleRows(ctx.viewer, [row]) : [];
-  byId(ctx, entity as EntityClass<T & { id: number }>).prime(id, visible as (T & { id: number }) | undefined);
-  if (visible && nested) await nested(visible as Record<string, any>, json?.n);
-  return visible;
+  const settle = (visible: T | undefined): T | undefined | Promise<T | undefined> => {
+    byId(ctx, entity as EntityClass<T & { id: number }>).prime(id, visible as (T & { id: number }) | undefined);
+    const priming = visible && nested ? nested(visible as Record<string, any>, json?.n) : undefined;
+    return priming ? priming.then(() => visible) : visible;
+  };
+  if (!row) return settle(undefined);
+  const now = visibleRowsNow(ctx.viewer, [row]);
+  return now ? settle(now[0]) : visibleRows(ctx.viewer, [row]).then(([visible]) => settle(visible));
 }
 
 /**
@@ -301,20 +318,20 @@ export function andWhere(...conditions: (Sql | string | undefined)[]): Sql {
 }
 
 /** Decodes a page from pageSql into what `childPages` returns for one parent, priming nested fields of its rows. */
-export async function decodePage<T extends object>(
+export function decodePage<T extends object>(
   ctx: Context,
   entity: EntityClass<T>,
   json: { total: number; rows: { r: Record<string, unknown>; n?: any[] }[] },
   nested: NestedPrimer | undefined,
-): Promise<ChildPage<T>> {
+): ChildPage<T> | Promise<ChildPage<T>> {
   const map = rowMapper(ctx.em, entity);
   const page: ChildPage<T> = { rows: [], positions: [], total: Number(json.total) };
   for (const item of json.rows) {
     page.rows.push(map(item.r));
     page.positions.push(Number(item.r._position));
   }
-  if (nested) await Promise.all(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i].n)));
-  return page;
+  const priming = nested ? joinPrimings(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i].n))) : undefined;
+  return priming ? priming.then(() => page) : page;
 }
 
 /**
@@ -337,8 +354,11 @@ export function pagePrefetcher<T extends object>(
       const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, await rowFilter(ctx.viewer, spec.table));
       return pageSql(spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested);
     },
-    prime: async (ctx, { spec, page }, parent, json, nested) => {
-      childPages(ctx, entity, spec, page).prime(parent.id, await decodePage(ctx, entity, json, nested));
+    prime: (ctx, { spec, page }, parent, json, nested) => {
+      const decoded = decodePage(ctx, entity, json, nested);
+      const loader = childPages(ctx, entity, spec, page);
+      if (!(decoded instanceof Promise)) return void loader.prime(parent.id, decoded);
+      return decoded.then((result) => void loader.prime(parent.id, result));
     },
   };
 }
@@ -358,8 +378,9 @@ export function relationPrefetcher<T extends object>(
     childType,
     prepare: () => null,
     sql: (_ctx, _prepared, parent, b, nested) => objectSql(table, `${parent}.${column}`, b, nested),
-    prime: async (ctx, _prepared, parent, json, nested) => {
-      await primeById(ctx, entity, idOf(parent), json, nested);
+    prime: (ctx, _prepared, parent, json, nested) => {
+      const primed = primeById(ctx, entity, idOf(parent), json, nested);
+      if (primed instanceof Promise) return primed.then(() => undefined);
     },
   };
 }

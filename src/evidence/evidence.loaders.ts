@@ -83,7 +83,7 @@ registerPrefetch('School', 'latestInspection', {
     const i = b.alias('i');
     return sql`(select to_json(${i}) from inspection ${i} where ${i}.school_id = ${parent}.id order by ${i}.inspected_on desc, ${i}.id desc limit 1)`;
   },
-  prime: async (ctx, _prepared, school, json) => {
+  prime: (ctx, _prepared, school, json) => {
     latestInspectionLoader(ctx).prime(school.id, json ? rowMapper(ctx.em, Inspection)(json) : null);
   },
 });

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { visibleRows } from '../auth/policy';
+import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { listsByParent, selectByParent } from '../core/loaders';
 import { registerPrefetch, sql } from '../core/prefetch';
 import { rowMapper } from '../core/rows';
@@ -43,9 +43,12 @@ registerPrefetch<OutcomeMetric[] | undefined>('School', 'latestMeasures', {
       select distinct on (${m}.metric) ${m}.id, ${m}.school_id, ${m}.metric, ${m}.academic_year, ${m}.value, ${m}.source, ${m}.recorded_at
       from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::json)`;
   },
-  prime: async (ctx, metrics, school, json) => {
-    const map = rowMapper(ctx.em, OutcomeMeasure);
-    latestMeasuresLoader(ctx, metrics).prime(school.id, await visibleRows(ctx.viewer, (json as Record<string, unknown>[]).map(map)));
+  prime: (ctx, metrics, school, json) => {
+    const rows = (json as Record<string, unknown>[]).map(rowMapper(ctx.em, OutcomeMeasure));
+    const loader = latestMeasuresLoader(ctx, metrics);
+    const now = visibleRowsNow(ctx.viewer, rows);
+    if (now) return void loader.prime(school.id, now);
+    return visibleRows(ctx.viewer, rows).then((visible) => void loader.prime(school.id, visible));
   },
 });
 

@@ -7,8 +7,8 @@ import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
 import { rowMapper } from '../core/rows';
-import { NestedPrimer, registerPrefetch, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
-import { visibleRows } from '../auth/policy';
+import { joinPrimings, NestedPrimer, Priming, registerPrefetch, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
+import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group, Membership } from '../groups/group.entity';
 import { GroupKind, GroupStatus } from '../groups/group.enums';
@@ -162,19 +162,24 @@ export function governingBodiesOf(ctx: Context, kinds?: GoverningBodyKind[]) {
 }
 
 /** Primes a list of bodies per parent from prefetched JSON (`[{r, n}]`), through the same row rule as the loader. */
-async function primeBodies(
+function primeBodies(
   ctx: Context,
   loader: ReturnType<typeof governingBodiesOf>,
   parentId: number,
   json: unknown,
   nested: NestedPrimer | undefined,
-): Promise<void> {
+): Priming {
   const map = rowMapper(ctx.em, GoverningBody);
   const items = json as { r: Record<string, unknown>; n?: any[] }[];
   const rows = items.map((item) => map(item.r));
-  const visible = await visibleRows(ctx.viewer, rows);
-  loader.prime(parentId, visible);
-  if (nested) await Promise.all(rows.map((row, i) => (visible.includes(row) ? nested(row as never, items[i].n) : undefined)));
+  const settle = (visible: GoverningBody[]): Priming => {
+    loader.prime(parentId, visible);
+    if (!nested) return;
+    const shown = new Set(visible);
+    return joinPrimings(rows.map((row, i) => (shown.has(row) ? nested(row as never, items[i].n) : undefined)));
+  };
+  const now = visibleRowsNow(ctx.viewer, rows);
+  return now ? settle(now) : visibleRows(ctx.viewer, rows).then(settle);
 }
 
 // The same bodies, same order, through the same row rule, in the statement of the list above the school.

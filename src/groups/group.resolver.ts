@@ -116,11 +116,14 @@ registerPrefetch('Group', 'members', {
       return sql`json_build_array(${school})`;
     });
   },
-  prime: async (ctx, { spec, page }, group, json, nested, child) => {
-    const result = await decodePage(ctx, Membership, json, async (membership, n) => {
-      await primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested);
+  prime: (ctx, { spec, page }, group, json, nested, child) => {
+    const decoded = decodePage(ctx, Membership, json, (membership, n) => {
+      const primed = primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested);
+      if (primed instanceof Promise) return primed.then(() => undefined);
     });
-    childPages(ctx, Membership, spec, page, memberSchools(ctx, child)).prime(group.id, result);
+    const loader = childPages(ctx, Membership, spec, page, memberSchools(ctx, child));
+    if (!(decoded instanceof Promise)) return void loader.prime(group.id, decoded);
+    return decoded.then((result) => void loader.prime(group.id, result));
   },
 });
 
