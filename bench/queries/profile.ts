@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const top = (map: Map<string, number>, n: number) =>
     [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`).join('\n');
   console.log(`${name}: ${requests * concurrency} requests (${concurrency} at a time) in ${elapsed.toFixed(0)} ms, ${(elapsed / (requests * concurrency)).toFixed(0)} ms each`);
-  console.log(`by package:\n${top(byPackage, 15)}\nby function (self time):\n${top(byFunction, 25)}`);
+  console.log(`by package:\n${top(byPackage, 15)}\nby function (self time):\n${top(byFunction, Number(process.env.TOP ?? 25))}`);
   await server.close();
   await orm.close(true);
 }

@@ -14,7 +14,7 @@ import { preparedRows } from './prepared';
 import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
-import { rowMapper } from './rows';
+import { arrayRowMapper, rowArraySql, rowColumns } from './rows';
 
 /**
  * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
@@ -242,9 +242,9 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   const n = await nestedSql(ctx, plan, o, b);
   // A prepared statement (core/prepared.ts): the same text for every request of this shape, so
   // PostgreSQL does not plan the whole nested statement again each time.
-  const rows = await preparedRows<{ id: string | number; o: { r: Record<string, unknown>; n?: any[] } }>(
+  const rows = await preparedRows<{ id: string | number; o: { r: unknown[]; n?: any[] } }>(
     ctx.em,
-    `select ${o}.id, json_build_object('r', to_json(${o}), 'n', ${n.sql}) as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
+    `select ${o}.id, json_build_object('r', ${rowArraySql(ctx.em, entity, o)}, 'n', ${n.sql}) as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
     [...n.params, `{${ids.join(',')}}`],
   );
   await Promise.all(rows.map((row) => primeById(ctx, entity, Number(row.id), row.o, (object, nested) => primeNested(ctx, plan, object, nested))));
@@ -254,13 +254,20 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
 }
 
 /**
- * SQL for one object by key (`{r: row, n: nested}`), for relations such as Governorship.person:
- * `table` is its table, `key` the SQL expression of its id.
+ * SQL for one object by key (`{r: row, n: nested}`, the row as `rowArraySql` writes it), for relations
+ * such as Governorship.person: `entity` and `table` say what it is, `key` the SQL expression of its id.
  */
-export async function objectSql(table: string, key: string, b: SqlBuilder, nested: NestedBuilder | undefined): Promise<Sql> {
+export async function objectSql(
+  ctx: Context,
+  entity: EntityClass<object>,
+  table: string,
+  key: string,
+  b: SqlBuilder,
+  nested: NestedBuilder | undefined,
+): Promise<Sql> {
   const alias = b.alias('o');
   const n = nested ? await nested(alias) : { sql: `'[]'::json`, params: [] };
-  return sql`(select json_build_object('r', to_json(${alias}), 'n', ${n}) from "${table}" ${alias} where ${alias}.id = ${key})`;
+  return sql`(select json_build_object('r', ${rowArraySql(ctx.em, entity, alias)}, 'n', ${n}) from "${table}" ${alias} where ${alias}.id = ${key})`;
 }
 
 /**
@@ -271,11 +278,11 @@ export function primeById<T extends object>(
   ctx: Context,
   entity: EntityClass<T>,
   id: number | undefined,
-  json: { r: Record<string, unknown>; n?: any[] } | null,
+  json: { r: unknown[]; n?: any[] } | null,
   nested: NestedPrimer | undefined,
 ): T | undefined | Promise<T | undefined> {
   if (id === undefined) return undefined;
-  const row = json ? rowMapper(ctx.em, entity)(json.r) : undefined;
+  const row = json ? arrayRowMapper(ctx.em, entity)(json.r) : undefined;
   const settle = (visible: T | undefined): T | undefined | Promise<T | undefined> => {
     byId(ctx, entity as EntityClass<T & { id: number }>).prime(id, visible as (T & { id: number }) | undefined);
     const priming = visible && nested ? nested(visible as Record<string, any>, json?.n) : undefined;
@@ -291,6 +298,8 @@ export function primeById<T extends object>(
  * numbered from 1 in `orderBy` among those `where` keeps (which must include the viewer's row rule).
  */
 export function pageSql(
+  ctx: Context,
+  entity: EntityClass<object>,
   table: string,
   parentColumn: string,
   parentKey: string,
@@ -302,10 +311,12 @@ export function pageSql(
   n: NestedBuilder | undefined,
 ): Promise<Sql> {
   const x = b.alias('x');
+  // Each row as its columns' values, then its position (decodePage reads it after the columns).
+  const row = rowArraySql(ctx.em, entity, x, [`${x}._position`]);
   return (n ? n(x) : Promise.resolve({ sql: `'[]'::json`, params: [] })).then(
     (nested) =>
       sql`json_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
-        'rows', coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${nested}) order by ${x}._position) from (
+        'rows', coalesce((select json_agg(json_build_object('r', ${row}, 'n', ${nested}) order by ${x}._position) from (
           select t.*, row_number() over (order by ${orderBy}) as _position from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
         ) ${x} where ${x}._position > ${String(offset)} and ${x}._position <= ${String(offset + size + 1)}), '[]'::json))`,
   );
@@ -321,14 +332,15 @@ export function andWhere(...conditions: (Sql | string | undefined)[]): Sql {
 export function decodePage<T extends object>(
   ctx: Context,
   entity: EntityClass<T>,
-  json: { total: number; rows: { r: Record<string, unknown>; n?: any[] }[] },
+  json: { total: number; rows: { r: unknown[]; n?: any[] }[] },
   nested: NestedPrimer | undefined,
 ): ChildPage<T> | Promise<ChildPage<T>> {
-  const map = rowMapper(ctx.em, entity);
+  const map = arrayRowMapper(ctx.em, entity);
+  const position = rowColumns(ctx.em, entity).length;
   const page: ChildPage<T> = { rows: [], positions: [], total: Number(json.total) };
   for (const item of json.rows) {
     page.rows.push(map(item.r));
-    page.positions.push(Number(item.r._position));
+    page.positions.push(Number(item.r[position]));
   }
   const priming = nested ? joinPrimings(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i].n))) : undefined;
   return priming ? priming.then(() => page) : page;
@@ -352,7 +364,7 @@ export function pagePrefetcher<T extends object>(
     },
     sql: async (ctx, { spec, page }, parent, b, nested) => {
       const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, await rowFilter(ctx.viewer, spec.table));
-      return pageSql(spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested);
+      return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested);
     },
     prime: (ctx, { spec, page }, parent, json, nested) => {
       const decoded = decodePage(ctx, entity, json, nested);
@@ -377,7 +389,7 @@ export function relationPrefetcher<T extends object>(
   return {
     childType,
     prepare: () => null,
-    sql: (_ctx, _prepared, parent, b, nested) => objectSql(table, `${parent}.${column}`, b, nested),
+    sql: (ctx, _prepared, parent, b, nested) => objectSql(ctx, entity, table, `${parent}.${column}`, b, nested),
     prime: (ctx, _prepared, parent, json, nested) => {
       const primed = primeById(ctx, entity, idOf(parent), json, nested);
       if (primed instanceof Promise) return primed.then(() => undefined);

@@ -6,7 +6,7 @@ import { byId, childConnection, childPages, ChildList, listsByParent, selectByPa
 import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
-import { rowMapper } from '../core/rows';
+import { arrayRowMapper, rowArraySql } from '../core/rows';
 import { joinPrimings, NestedPrimer, Priming, registerPrefetch, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
 import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
@@ -169,8 +169,8 @@ function primeBodies(
   json: unknown,
   nested: NestedPrimer | undefined,
 ): Priming {
-  const map = rowMapper(ctx.em, GoverningBody);
-  const items = json as { r: Record<string, unknown>; n?: any[] }[];
+  const map = arrayRowMapper(ctx.em, GoverningBody);
+  const items = json as { r: unknown[]; n?: any[] }[];
   const rows = items.map((item) => map(item.r));
   const settle = (visible: GoverningBody[]): Priming => {
     loader.prime(parentId, visible);
@@ -186,7 +186,7 @@ function primeBodies(
 registerPrefetch('School', 'governingBodies', {
   childType: 'GoverningBody',
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
-  sql: async (_ctx, kinds, parent, b, nested) => {
+  sql: async (ctx, kinds, parent, b, nested) => {
     const x = b.alias('x');
     const n = nested ? await nested(x) : sql`'[]'::json`;
     const groups = wantsGroupBodies(kinds)
@@ -194,7 +194,7 @@ registerPrefetch('School', 'governingBodies', {
       select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
        where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')`
       : '';
-    return sql`coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${n}) order by ${BODY_ORDER(x)}) from (
+    return sql`coalesce((select json_agg(json_build_object('r', ${rowArraySql(ctx.em, GoverningBody, x)}, 'n', ${n}) order by ${BODY_ORDER(x)}) from (
       select gb.* from governing_body gb where gb.school_id = ${parent}.id
       ${groups}) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
@@ -237,10 +237,10 @@ function groupBodiesOf(ctx: Context, kinds?: GoverningBodyKind[]) {
 registerPrefetch('Group', 'governingBodies', {
   childType: 'GoverningBody',
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
-  sql: async (_ctx, kinds, parent, b, nested) => {
+  sql: async (ctx, kinds, parent, b, nested) => {
     const x = b.alias('x');
     const n = nested ? await nested(x) : sql`'[]'::json`;
-    return sql`coalesce((select json_agg(json_build_object('r', to_json(${x}), 'n', ${n}) order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
+    return sql`coalesce((select json_agg(json_build_object('r', ${rowArraySql(ctx.em, GoverningBody, x)}, 'n', ${n}) order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
       from (select * from governing_body gb where gb.group_id = ${parent}.id) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
   prime: (ctx, kinds, group, json, nested) => primeBodies(ctx, groupBodiesOf(ctx, kinds ?? undefined), group.id, json, nested),

@@ -87,7 +87,7 @@ function memberSchools(ctx: Context, plan: Plan | undefined): ExtraColumns | und
     key: plan.signature,
     columns: async (alias) => {
       const builder = new SqlBuilder();
-      const school = await objectSql('school', `${alias}.school_id`, builder, (child) => nestedSql(ctx, plan, child, builder));
+      const school = await objectSql(ctx, School, 'school', `${alias}.school_id`, builder, (child) => nestedSql(ctx, plan, child, builder));
       return { sql: `${school.sql} as _school`, params: school.params };
     },
     after: async (rows) => {
@@ -111,8 +111,8 @@ registerPrefetch('Group', 'members', {
   prepare: membersPage,
   sql: async (ctx, { spec, page }, parent, b, nested) => {
     const where = andWhere(spec.where, await rowFilter(ctx.viewer, spec.table));
-    return pageSql(spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, async (membership) => {
-      const school = await objectSql('school', `${membership}.school_id`, b, nested);
+    return pageSql(ctx, Membership, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, async (membership) => {
+      const school = await objectSql(ctx, School, 'school', `${membership}.school_id`, b, nested);
       return sql`json_build_array(${school})`;
     });
   },
