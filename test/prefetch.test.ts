@@ -118,7 +118,8 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
         members(first: 5) { totalCount edges { node { urn governingBodies(kind: [TRUST_BOARD, FEDERATION]) { name } } } } } } }
     }
     fragment Tree on Group { name
-      governingBodies { id name kind governors(first: 5) { totalCount edges { cursor node { role person { fullName } } } } }
+      governingBodies { id name kind governors(first: 5) { totalCount edges { cursor node { role person { fullName } } } }
+        seats: governors(first: 5) { totalCount } }
       members(first: 10) { totalCount pageInfo { hasNextPage } edges { cursor role node { urn
         own: governingBodies(kind: [SCHOOL, LOCAL_COMMITTEE, SCHOOL]) { id kind governors(first: 3) { totalCount edges { node { person { fullName } } } } }
         all: governingBodies { id kind }

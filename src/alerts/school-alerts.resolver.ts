@@ -1,7 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ObjectType, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, ObjectType, Resolver, Root } from 'type-graphql';
 import { childConnection, ChildList, childPages } from '../core/loaders';
 import { ConnectionType, EdgeType, PageArgs, readPage } from '../core/pagination';
-import { pagePrefetcher, registerPrefetch, relationPrefetcher } from '../core/prefetch';
+import { pagePrefetcher, pageVariant, registerPrefetch, relationPrefetcher } from '../core/prefetch';
 import { TriggerRule } from './trigger-rule.entity';
 import type { Context } from '../core/context';
 import { School } from '../schools/school.entity';
@@ -49,12 +50,14 @@ export class SchoolAlertsResolver {
     @Root() school: School,
     @Ctx() ctx: Context,
     @Args() pageArgs: PageArgs,
+    @Info() info: GraphQLResolveInfo,
     @Arg('status', () => [AlertStatus], { nullable: true, description: 'Only alerts in these states (all when left out).' })
     status?: AlertStatus[] | null,
   ) {
     const spec = schoolAlertList(status);
     const page = readPage(spec.list, pageArgs, isPosition);
-    const result = await childPages(ctx, Alert, spec, page).load(school.id);
+    // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
+    const result = await childPages(ctx, Alert, spec, page, undefined, pageVariant(info)).load(school.id);
     return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
   }
 }

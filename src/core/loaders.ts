@@ -88,8 +88,10 @@ export function childPages<T extends object>(
   spec: ChildList,
   page: Page<number>,
   extra?: ExtraColumns,
+  /** Tells apart pages read for a different purpose (`'count'`: only the total is asked, see core/prefetch.ts `countOnly`). */
+  variant?: string,
 ): DataLoader<number, ChildPage<T>> {
-  const key = `${spec.list}:${JSON.stringify(spec.params ?? [])}:${page.size}:${page.after ?? 0}${extra ? `:${extra.key}` : ''}`;
+  const key = `${spec.list}:${JSON.stringify(spec.params ?? [])}:${page.size}:${page.after ?? 0}${extra ? `:${extra.key}` : ''}${variant ? `|${variant}` : ''}`;
   return ctx.loaders.get(
     key,
     () =>

@@ -45,7 +45,7 @@ export interface Prefetcher<A = any> {
    * Arguments as the resolver would get them, turned into what the SQL and the loader key need;
    * throwing (e.g. a bad cursor) leaves the field to its resolver, which reports the error.
    */
-  prepare(args: Record<string, unknown>): A;
+  prepare(args: Record<string, unknown>, selection: { countOnly: boolean }): A;
   /**
    * One JSON value per parent row (`parent` is the SQL alias of the parent's row): its rows, each
    * with `nested(alias)` as its `n` member so fields below are prefetched too.
@@ -171,6 +171,25 @@ function fieldsOf(info: GraphQLResolveInfo, set: SelectionSetNode, type: GraphQL
   return fields;
 }
 
+/**
+ * Whether every selection of a connection field asks for its `totalCount` alone (a governor count per
+ * body): its page is then read as the total only, no rows, no edges. Such a page is kept under its own
+ * loader key (`childPages(..., 'count')`), so a selection that wants the rows never finds it.
+ * Fragments are not looked into: a selection with one reads the rows.
+ */
+export function countOnlyNodes(nodes: readonly FieldNode[]): boolean {
+  return nodes.every(
+    (node) =>
+      !!node.selectionSet &&
+      node.selectionSet.selections.every(
+        (selection) => selection.kind === Kind.FIELD && (selection.name.value === 'totalCount' || selection.name.value === '__typename'),
+      ),
+  );
+}
+
+/** countOnlyNodes for a resolver: the loader key variant its page is read under. */
+export const pageVariant = (info: GraphQLResolveInfo): string | undefined => (countOnlyNodes(info.fieldNodes) ? 'count' : undefined);
+
 function planFor(info: GraphQLResolveInfo, typeName: string, sets: SelectionSetNode[]): Plan | undefined {
   const type = info.schema.getType(typeName);
   if (!isObjectType(type)) return undefined;
@@ -188,7 +207,7 @@ function planFor(info: GraphQLResolveInfo, typeName: string, sets: SelectionSetN
     if (!prefetcher || !definition) continue;
     let prepared: unknown;
     try {
-      prepared = prefetcher.prepare(getArgumentValues(definition, nodes[0], info.variableValues));
+      prepared = prefetcher.prepare(getArgumentValues(definition, nodes[0], info.variableValues), { countOnly: countOnlyNodes(nodes) });
     } catch {
       continue; // the resolver reports the bad argument
     }
@@ -354,21 +373,23 @@ export function pagePrefetcher<T extends object>(
   entity: EntityClass<T>,
   childType: string,
   listOf: (args: Record<string, any>) => ChildList,
-): Prefetcher<{ spec: ChildList; page: Page<number> }> {
+): Prefetcher<{ spec: ChildList; page: Page<number>; countOnly: boolean }> {
   return {
     childType,
     connection: true,
-    prepare: (args) => {
+    prepare: (args, { countOnly }) => {
       const spec = listOf(args);
-      return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition) };
+      return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition), countOnly };
     },
-    sql: async (ctx, { spec, page }, parent, b, nested) => {
+    sql: async (ctx, { spec, page, countOnly }, parent, b, nested) => {
       const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, await rowFilter(ctx.viewer, spec.table));
+      if (countOnly)
+        return sql`json_build_object('total', (select count(*) from "${spec.table}" t where t."${spec.parentColumn}" = ${parent}.id${where}), 'rows', '[]'::json)`;
       return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested);
     },
-    prime: (ctx, { spec, page }, parent, json, nested) => {
+    prime: (ctx, { spec, page, countOnly }, parent, json, nested) => {
       const decoded = decodePage(ctx, entity, json, nested);
-      const loader = childPages(ctx, entity, spec, page);
+      const loader = childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : undefined);
       if (!(decoded instanceof Promise)) return void loader.prime(parent.id, decoded);
       return decoded.then((result) => void loader.prime(parent.id, result));
     },

@@ -1,5 +1,6 @@
 import { Access } from '../auth/auth-checker';
-import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../auth/guard';
 import { publish } from '../core/domain-events';
 import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
@@ -7,7 +8,7 @@ import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
 import { arrayRowMapper, rowArraySql } from '../core/rows';
-import { joinPrimings, NestedPrimer, Priming, registerPrefetch, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
+import { joinPrimings, NestedPrimer, pageVariant, Priming, registerPrefetch, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
 import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group, Membership } from '../groups/group.entity';
@@ -90,10 +91,12 @@ export class GoverningBodyResolver {
     @Ctx() ctx: Context,
     @Args() pageArgs: PageArgs,
     @Arg('includeFormer', { defaultValue: false, description: 'Include governors who have stood down (history).' }) includeFormer: boolean,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const spec = governorsList(includeFormer);
     const page = readPage(spec.list, pageArgs, isPosition);
-    const result = await childPages(ctx, Governorship, spec, page).load(body.id);
+    // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
+    const result = await childPages(ctx, Governorship, spec, page, undefined, pageVariant(info)).load(body.id);
     return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
   }
 }

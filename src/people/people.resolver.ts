@@ -1,12 +1,13 @@
 import { Access } from '../auth/auth-checker';
-import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../auth/guard';
 import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
-import { pagePrefetcher, registerPrefetch, relationPrefetcher } from '../core/prefetch';
+import { pagePrefetcher, pageVariant, registerPrefetch, relationPrefetcher } from '../core/prefetch';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { GroupStatus } from '../groups/group.enums';
@@ -143,10 +144,12 @@ export class SchoolStaffResolver {
     @Ctx() ctx: Context,
     @Args() pageArgs: PageArgs,
     @Arg('includeEnded', { defaultValue: false, description: 'Include posts that have ended (history).' }) includeEnded: boolean,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const spec = staffList(includeEnded);
     const page = readPage(spec.list, pageArgs, isPosition);
-    const result = await childPages(ctx, Post, spec, page).load(school.id);
+    // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
+    const result = await childPages(ctx, Post, spec, page, undefined, pageVariant(info)).load(school.id);
     return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
   }
 }
