@@ -1,5 +1,6 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { importSPKI, jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 type VerifyKey = Awaited<ReturnType<typeof importSPKI>> | KeyObject;
 import type { AuthConfig } from '../config';
@@ -44,6 +45,24 @@ export interface TokenClaims {
 
 /** verifyToken, keeping the expiry: a WebSocket opened with the token is closed when it runs out. */
 export async function verifyTokenClaims(config: AuthConfig, token: string): Promise<TokenClaims> {
+  let accepted = verified.get(config);
+  if (!accepted) verified.set(config, (accepted = new LRUCache({ max: 10_000 })));
+  const known = accepted.get(token);
+  if (known && known.expiresAt > Date.now()) return known;
+  const claims = await verifyAfresh(config, token);
+  accepted.set(token, claims);
+  return claims;
+}
+
+/**
+ * Tokens already verified, by their exact text, per configuration: a client sends the same token with
+ * every request, and checking its signature was a few percent of a small request's CPU. An entry
+ * holds only until the token's own expiry (checked on every use); a refused token is never kept, so
+ * every refusal is decided afresh.
+ */
+const verified = new WeakMap<AuthConfig, LRUCache<string, TokenClaims>>();
+
+async function verifyAfresh(config: AuthConfig, token: string): Promise<TokenClaims> {
   const key = await verificationKey(config);
   try {
     const { payload } = await jwtVerify(token, key, {
