@@ -1,13 +1,14 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Access } from '../auth/auth-checker';
-import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Authorized } from '../auth/guard';
 import DataLoader from 'dataloader';
 import { ACTOR_DESCRIPTION, actorFor, evidenceFor } from '../auth/disclosure';
 import { maySee, rowFilter } from '../auth/policy';
 import { authorizedEvents, requireSubscriber } from '../auth/subscriptions';
 import { byId } from '../core/loaders';
+import { rowVariant } from '../core/prefetch';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, connectionOf, ConnectionType, EdgeType, PageArgs, readPage } from '../core/pagination';
@@ -131,8 +132,8 @@ export class AlertResolver {
   }
 
   @FieldResolver(() => TriggerRule, { description: 'The rule that fired, as it is now (its values when it fired are in `evidence.rule`).' })
-  async rule(@Root() alert: Alert, @Ctx() ctx: Context): Promise<TriggerRule> {
-    return alert.rule ?? ((await byId(ctx, TriggerRule).load(alert.ruleId)) as TriggerRule);
+  async rule(@Root() alert: Alert, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TriggerRule> {
+    return alert.rule ?? ((await byId(ctx, TriggerRule, rowVariant(ctx, info, 'TriggerRule', false)).load(alert.ruleId)) as TriggerRule);
   }
 
   @FieldResolver(() => GraphQLJSONObject, {

@@ -2,7 +2,7 @@ import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, ObjectType, Resolver, Root } from 'type-graphql';
 import { childConnection, ChildList, childPages } from '../core/loaders';
 import { ConnectionType, EdgeType, PageArgs, readPage } from '../core/pagination';
-import { pagePrefetcher, pageVariant, registerPrefetch, relationPrefetcher } from '../core/prefetch';
+import { pagePrefetcher, pageVariant, registerPrefetch, relationPrefetcher, rowVariant } from '../core/prefetch';
 import { TriggerRule } from './trigger-rule.entity';
 import type { Context } from '../core/context';
 import { School } from '../schools/school.entity';
@@ -57,7 +57,7 @@ export class SchoolAlertsResolver {
     const spec = schoolAlertList(status);
     const page = readPage(spec.list, pageArgs, isPosition);
     // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
-    const result = await childPages(ctx, Alert, spec, page, undefined, pageVariant(info)).load(school.id);
+    const result = await childPages(ctx, Alert, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Alert', true)).load(school.id);
     return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
   }
 }

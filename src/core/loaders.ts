@@ -10,9 +10,11 @@ interface WithId {
 }
 
 /** One `select ... where id = any(...)` for every entity of a type asked for in a request. */
-export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>): DataLoader<number, T | undefined> {
+export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>, variant?: string): DataLoader<number, T | undefined> {
   return ctx.loaders.get(
-    `${entity.name}.byId`,
+    // A variant (core/prefetch.ts `Plan.variant`) holds rows a prefetch read with fewer columns, for
+    // the selection that asked for just those; loaded here, its rows are whole.
+    `${entity.name}.byId${variant ? `:${variant}` : ''}`,
     () =>
       new DataLoader<number, T | undefined>(async (ids) => {
         // Plain rows (core/rows.ts), not managed entities: reads never flush, and hydration was most of their CPU.

@@ -14,7 +14,8 @@ import { preparedRows } from './prepared';
 import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
-import { arrayRowMapper, rowArraySql, rowColumns } from './rows';
+import { getMetadataStorage } from 'type-graphql';
+import { arrayRowMapper, columnsFor, rowArraySql, rowColumns } from './rows';
 
 /**
  * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
@@ -50,7 +51,7 @@ export interface Prefetcher<A = any> {
    * One JSON value per parent row (`parent` is the SQL alias of the parent's row): its rows, each
    * with `nested(alias)` as its `n` member so fields below are prefetched too.
    */
-  sql(ctx: Context, prepared: A, parent: string, b: SqlBuilder, nested: NestedBuilder | undefined): Promise<Sql>;
+  sql(ctx: Context, prepared: A, parent: string, b: SqlBuilder, nested: NestedBuilder | undefined, child: Plan | undefined): Promise<Sql>;
   /**
    * Decodes the JSON of one parent and primes the field's loader with it (and nested fields); `child`
    * is the plan below, for loaders whose key names it.
@@ -103,6 +104,13 @@ export interface Plan {
   fields: PlannedField[];
   /** Identifies the plan in loader keys: one statement per distinct plan. */
   signature: string;
+  /**
+   * The columns the selection needs of these objects' rows (keys always among them), or undefined
+   * for all. Rows read with fewer columns are primed under `variant` in their loaders' keys, and only
+   * resolvers of a selection with the same columns (`rowVariant`) read them there.
+   */
+  columns?: readonly string[];
+  variant?: string;
 }
 
 /** Fresh SQL aliases for one statement, so nested subqueries never shadow the row they correlate with. */
@@ -133,11 +141,65 @@ export function sql(strings: TemplateStringsArray, ...pieces: (Sql | string)[]):
  * The plan for the objects under a field: which of their fields can be prefetched, with what
  * arguments, recursively. Undefined when prefetch is off or nothing below can be.
  */
-export function planBelow(info: GraphQLResolveInfo, typeName: string, connection: boolean): Plan | undefined {
+export function planBelow(ctx: Context, info: GraphQLResolveInfo, typeName: string, connection: boolean): Plan | undefined {
   if (!enabled) return undefined;
+  return planFor(ctx, info, typeName, setsBelow(info, connection));
+}
+
+/** The selection sets of the objects under a field: its own, or under `edges { node }` and `nodes` for a connection. */
+function setsBelow(info: GraphQLResolveInfo, connection: boolean): SelectionSetNode[] {
   const sets: SelectionSetNode[] = [];
   for (const node of info.fieldNodes) if (node.selectionSet) sets.push(...(connection ? objectSets(info, node.selectionSet) : [node.selectionSet]));
-  return planFor(info, typeName, sets);
+  return sets;
+}
+
+/**
+ * The loader variant a resolver reads its objects under: the `variant` of the plan a prefetch made
+ * for the same selection (so it finds what the prefetch primed), undefined for whole rows. Depends
+ * only on the field names selected, so it is kept per field of the document.
+ */
+export function rowVariant(ctx: Context, info: GraphQLResolveInfo, typeName: string, connection: boolean): string | undefined {
+  if (!enabled) return undefined;
+  let byType = variants.get(info.fieldNodes[0]);
+  if (!byType) variants.set(info.fieldNodes[0], (byType = new Map()));
+  if (!byType.has(typeName)) {
+    const type = info.schema.getType(typeName);
+    const names = isObjectType(type) ? setsBelow(info, connection).flatMap((set) => fieldsOf(info, set, type).map((field) => field.name.value)) : [];
+    byType.set(typeName, isObjectType(type) ? selectionColumns(ctx, typeName, names)?.join(',') : undefined);
+  }
+  return byType.get(typeName);
+}
+const variants = new WeakMap<FieldNode, Map<string, string | undefined>>();
+
+/** GraphQL fields computed by a resolver (type-graphql's field resolvers), as `Type.field`. */
+let computedFields: Set<string> | undefined;
+function isComputed(typeName: string, fieldName: string): boolean {
+  if (!computedFields) {
+    const storage = getMetadataStorage();
+    const names = new Map<unknown, string>(storage.objectTypes.map((type: { target: unknown; name: string }) => [type.target, type.name]));
+    computedFields = new Set(
+      storage.fieldResolvers.map((field: { getObjectType?: () => unknown; schemaName: string }) => `${names.get(field.getObjectType?.()) ?? '?'}.${field.schemaName}`),
+    );
+  }
+  return computedFields.has(`${typeName}.${fieldName}`);
+}
+
+/**
+ * The columns of `typeName`'s rows a selection of these field names needs: the keys, and the column
+ * of each field that is one. Undefined (read every column) when a field is computed by a resolver
+ * that is not a prefetched one (it may read any column), or is not a column at all, or the type is no
+ * entity. Prefetched fields read only the keys of the row they hang from.
+ */
+function selectionColumns(ctx: Context, typeName: string, fieldNames: Iterable<string>): string[] | undefined {
+  const meta = ctx.em.getMetadata().find(typeName);
+  if (!meta?.class) return undefined;
+  const properties = new Set<string>();
+  for (const name of fieldNames) {
+    if (name === '__typename' || name === 'id' || prefetchers.has(`${typeName}.${name}`)) continue;
+    if (isComputed(typeName, name)) return undefined;
+    properties.add(name);
+  }
+  return columnsFor(ctx.em, meta.class as EntityClass<object>, properties);
 }
 
 /** Selection sets of a connection's objects: under `edges { node }` and `nodes`. */
@@ -190,7 +252,7 @@ export function countOnlyNodes(nodes: readonly FieldNode[]): boolean {
 /** countOnlyNodes for a resolver: the loader key variant its page is read under. */
 export const pageVariant = (info: GraphQLResolveInfo): string | undefined => (countOnlyNodes(info.fieldNodes) ? 'count' : undefined);
 
-function planFor(info: GraphQLResolveInfo, typeName: string, sets: SelectionSetNode[]): Plan | undefined {
+function planFor(ctx: Context, info: GraphQLResolveInfo, typeName: string, sets: SelectionSetNode[]): Plan | undefined {
   const type = info.schema.getType(typeName);
   if (!isObjectType(type)) return undefined;
   // Fields with the same response key are one field (GraphQL merges them, with the same arguments).
@@ -215,20 +277,24 @@ function planFor(info: GraphQLResolveInfo, typeName: string, sets: SelectionSetN
     if (prefetcher.childType) {
       const childSets: SelectionSetNode[] = [];
       for (const node of nodes) if (node.selectionSet) childSets.push(...(prefetcher.connection ? objectSets(info, node.selectionSet) : [node.selectionSet]));
-      child = planFor(info, prefetcher.childType, childSets);
+      child = planFor(ctx, info, prefetcher.childType, childSets);
     }
     fields.push({ key, prefetcher, prepared, child });
   }
-  if (fields.length === 0) return undefined;
-  const signature = `${typeName}{${fields.map((f) => `${f.key}:${JSON.stringify(f.prepared)}${f.child ? f.child.signature : ''}`).join(',')}}`;
-  return { fields, signature };
+  const columns = selectionColumns(ctx, typeName, [...byKey.values()].map((nodes) => nodes[0].name.value));
+  if (fields.length === 0 && !columns) return undefined;
+  const variant = columns?.join(',');
+  const signature = `${typeName}[${variant ?? '*'}]{${fields.map((f) => `${f.key}:${JSON.stringify(f.prepared)}${f.child ? f.child.signature : ''}`).join(',')}}`;
+  return { fields, signature, columns, variant };
 }
 
 /** The `n` member for rows aliased `alias`: a JSON array of every planned field's value. */
 export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlBuilder): Promise<Sql> {
   const parts: Sql[] = [];
   for (const field of plan.fields) {
-    parts.push(await field.prefetcher.sql(ctx, field.prepared, alias, b, field.child && ((childAlias) => nestedSql(ctx, field.child!, childAlias, b))));
+    parts.push(
+      await field.prefetcher.sql(ctx, field.prepared, alias, b, field.child && ((childAlias) => nestedSql(ctx, field.child!, childAlias, b)), field.child),
+    );
   }
   return { sql: `json_build_array(${parts.map((p) => p.sql).join(', ')})`, params: parts.flatMap((p) => p.params) };
 }
@@ -263,13 +329,13 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   // PostgreSQL does not plan the whole nested statement again each time.
   const rows = await preparedRows<{ id: string | number; o: { r: unknown[]; n?: any[] } }>(
     ctx.em,
-    `select ${o}.id, json_build_object('r', ${rowArraySql(ctx.em, entity, o)}, 'n', ${n.sql}) as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
+    `select ${o}.id, json_build_object('r', ${rowArraySql(ctx.em, entity, o, [], plan.columns)}, 'n', ${n.sql}) as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
     [...n.params, `{${ids.join(',')}}`],
   );
-  await Promise.all(rows.map((row) => primeById(ctx, entity, Number(row.id), row.o, (object, nested) => primeNested(ctx, plan, object, nested))));
+  await Promise.all(rows.map((row) => primeById(ctx, entity, Number(row.id), row.o, (object, nested) => primeNested(ctx, plan, object, nested), plan)));
   // An id with no row is primed as not found, as a load would answer it.
   const found = new Set(rows.map((row) => Number(row.id)));
-  for (const id of ids) if (!found.has(id)) await primeById(ctx, entity, id, null, undefined);
+  for (const id of ids) if (!found.has(id)) await primeById(ctx, entity, id, null, undefined, plan);
 }
 
 /**
@@ -283,10 +349,11 @@ export async function objectSql(
   key: string,
   b: SqlBuilder,
   nested: NestedBuilder | undefined,
+  columns?: readonly string[],
 ): Promise<Sql> {
   const alias = b.alias('o');
   const n = nested ? await nested(alias) : { sql: `'[]'::json`, params: [] };
-  return sql`(select json_build_object('r', ${rowArraySql(ctx.em, entity, alias)}, 'n', ${n}) from "${table}" ${alias} where ${alias}.id = ${key})`;
+  return sql`(select json_build_object('r', ${rowArraySql(ctx.em, entity, alias, [], columns)}, 'n', ${n}) from "${table}" ${alias} where ${alias}.id = ${key})`;
 }
 
 /**
@@ -299,11 +366,13 @@ export function primeById<T extends object>(
   id: number | undefined,
   json: { r: unknown[]; n?: any[] } | null,
   nested: NestedPrimer | undefined,
+  /** The plan of these objects: which columns the row holds, and the loader variant they go under. */
+  plan?: Plan,
 ): T | undefined | Promise<T | undefined> {
   if (id === undefined) return undefined;
-  const row = json ? arrayRowMapper(ctx.em, entity)(json.r) : undefined;
+  const row = json ? arrayRowMapper(ctx.em, entity, plan?.columns)(json.r) : undefined;
   const settle = (visible: T | undefined): T | undefined | Promise<T | undefined> => {
-    byId(ctx, entity as EntityClass<T & { id: number }>).prime(id, visible as (T & { id: number }) | undefined);
+    byId(ctx, entity as EntityClass<T & { id: number }>, plan?.variant).prime(id, visible as (T & { id: number }) | undefined);
     const priming = visible && nested ? nested(visible as Record<string, any>, json?.n) : undefined;
     return priming ? priming.then(() => visible) : visible;
   };
@@ -328,10 +397,11 @@ export function pageSql(
   size: number,
   b: SqlBuilder,
   n: NestedBuilder | undefined,
+  columns?: readonly string[],
 ): Promise<Sql> {
   const x = b.alias('x');
   // Each row as its columns' values, then its position (decodePage reads it after the columns).
-  const row = rowArraySql(ctx.em, entity, x, [`${x}._position`]);
+  const row = rowArraySql(ctx.em, entity, x, [`${x}._position`], columns);
   return (n ? n(x) : Promise.resolve({ sql: `'[]'::json`, params: [] })).then(
     (nested) =>
       sql`json_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
@@ -353,9 +423,10 @@ export function decodePage<T extends object>(
   entity: EntityClass<T>,
   json: { total: number; rows: { r: unknown[]; n?: any[] }[] },
   nested: NestedPrimer | undefined,
+  columns?: readonly string[],
 ): ChildPage<T> | Promise<ChildPage<T>> {
-  const map = arrayRowMapper(ctx.em, entity);
-  const position = rowColumns(ctx.em, entity).length;
+  const map = arrayRowMapper(ctx.em, entity, columns);
+  const position = (columns ?? rowColumns(ctx.em, entity)).length;
   const page: ChildPage<T> = { rows: [], positions: [], total: Number(json.total) };
   for (const item of json.rows) {
     page.rows.push(map(item.r));
@@ -381,15 +452,15 @@ export function pagePrefetcher<T extends object>(
       const spec = listOf(args);
       return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition), countOnly };
     },
-    sql: async (ctx, { spec, page, countOnly }, parent, b, nested) => {
+    sql: async (ctx, { spec, page, countOnly }, parent, b, nested, child) => {
       const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, await rowFilter(ctx.viewer, spec.table));
       if (countOnly)
         return sql`json_build_object('total', (select count(*) from "${spec.table}" t where t."${spec.parentColumn}" = ${parent}.id${where}), 'rows', '[]'::json)`;
-      return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested);
+      return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, child?.columns);
     },
-    prime: (ctx, { spec, page, countOnly }, parent, json, nested) => {
-      const decoded = decodePage(ctx, entity, json, nested);
-      const loader = childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : undefined);
+    prime: (ctx, { spec, page, countOnly }, parent, json, nested, child) => {
+      const decoded = decodePage(ctx, entity, json, nested, child?.columns);
+      const loader = childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant);
       if (!(decoded instanceof Promise)) return void loader.prime(parent.id, decoded);
       return decoded.then((result) => void loader.prime(parent.id, result));
     },
@@ -410,9 +481,9 @@ export function relationPrefetcher<T extends object>(
   return {
     childType,
     prepare: () => null,
-    sql: (ctx, _prepared, parent, b, nested) => objectSql(ctx, entity, table, `${parent}.${column}`, b, nested),
-    prime: (ctx, _prepared, parent, json, nested) => {
-      const primed = primeById(ctx, entity, idOf(parent), json, nested);
+    sql: (ctx, _prepared, parent, b, nested, child) => objectSql(ctx, entity, table, `${parent}.${column}`, b, nested, child?.columns),
+    prime: (ctx, _prepared, parent, json, nested, child) => {
+      const primed = primeById(ctx, entity, idOf(parent), json, nested, child);
       if (primed instanceof Promise) return primed.then(() => undefined);
     },
   };

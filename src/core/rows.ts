@@ -21,6 +21,14 @@ interface Compiled {
   keyed: RowMapper<unknown>;
   positional: ArrayRowMapper<unknown>;
   columns: string[];
+  setters: Setter[];
+  /** Column of each mapped property, by property name. */
+  columnOf: Map<string, string>;
+  /** The primary key, every many-to-one column and every other `*_id` column: what row rules, relations and loaders read. */
+  keys: string[];
+  /** Positional mappers of column subsets, by the subset joined with commas. */
+  subsets: Map<string, ArrayRowMapper<unknown>>;
+  prototype: object;
 }
 
 const compiled = new WeakMap<EntityMetadata, Compiled>();
@@ -36,8 +44,30 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
   return compiledFor(em, entity).keyed as RowMapper<T>;
 }
 
-export function arrayRowMapper<T extends object>(em: EntityManager, entity: EntityClass<T>): ArrayRowMapper<T> {
-  return compiledFor(em, entity).positional as ArrayRowMapper<T>;
+/**
+ * Maps a row given as its columns' values: all of them in `rowColumns` order, or only `columns` (a
+ * subset in that order, as `columnsFor` gives it); properties of the columns left out stay undefined.
+ */
+export function arrayRowMapper<T extends object>(em: EntityManager, entity: EntityClass<T>, columns?: readonly string[]): ArrayRowMapper<T> {
+  const found = compiledFor(em, entity);
+  if (!columns) return found.positional as ArrayRowMapper<T>;
+  const key = columns.join(',');
+  let mapper = found.subsets.get(key);
+  if (!mapper) {
+    const setters = columns.map((column) => found.setters[found.columns.indexOf(column)]);
+    const { prototype } = found;
+    const count = setters.length;
+    mapper = (values) => {
+      const object = Object.create(prototype) as Record<string, unknown>;
+      for (let i = 0; i < count; i++) {
+        const value = values[i];
+        if (value !== undefined) setters[i](object, value);
+      }
+      return object;
+    };
+    found.subsets.set(key, mapper);
+  }
+  return mapper as ArrayRowMapper<T>;
 }
 
 /** The columns a mapper reads, in the order a positional row lists them. */
@@ -46,13 +76,35 @@ export function rowColumns(em: EntityManager, entity: EntityClass<object>): read
 }
 
 /**
- * SQL for the row aliased `alias` as a JSON array of its columns' values in `rowColumns` order, then
- * `extra` expressions: what look-ahead prefetch (core/prefetch.ts) reads rows as. `to_json(row)`
- * wrote every column's name again on every row, about a third of the bytes PostgreSQL built and Node
- * decoded; the values and their JSON forms are the same.
+ * The columns a read of `entity` needs for the given properties (GraphQL fields of the same name),
+ * always with the keys (primary key, many-to-one and other `*_id` columns), in `rowColumns` order; undefined when
+ * one of the properties is not a column, so the caller reads them all.
  */
-export function rowArraySql(em: EntityManager, entity: EntityClass<object>, alias: string, extra: string[] = []): string {
-  const parts = [...rowColumns(em, entity).map((column) => `${alias}."${column}"`), ...extra];
+export function columnsFor(em: EntityManager, entity: EntityClass<object>, properties: Iterable<string>): string[] | undefined {
+  const found = compiledFor(em, entity);
+  const wanted = new Set(found.keys);
+  for (const property of properties) {
+    const column = found.columnOf.get(property);
+    if (!column) return undefined;
+    wanted.add(column);
+  }
+  return found.columns.filter((column) => wanted.has(column));
+}
+
+/**
+ * SQL for the row aliased `alias` as a JSON array of its columns' values in `rowColumns` order (or of
+ * `columns` only), then `extra` expressions: what look-ahead prefetch (core/prefetch.ts) reads rows
+ * as. `to_json(row)` wrote every column's name again on every row, about a third of the bytes
+ * PostgreSQL built and Node decoded; the values and their JSON forms are the same.
+ */
+export function rowArraySql(
+  em: EntityManager,
+  entity: EntityClass<object>,
+  alias: string,
+  extra: string[] = [],
+  columns?: readonly string[],
+): string {
+  const parts = [...(columns ?? rowColumns(em, entity)).map((column) => `${alias}."${column}"`), ...extra];
   // PostgreSQL takes at most 100 arguments to a function; no Trellis table comes near.
   if (parts.length > 100) throw new Error(`${entity.name} has too many columns for json_build_array`);
   return `json_build_array(${parts.join(', ')})`;
@@ -73,6 +125,7 @@ function compile(em: EntityManager, meta: EntityMetadata): Compiled {
   const setters: Setter[] = [];
   const columns: string[] = [];
   const names: string[] = [];
+  const keys: string[] = [];
   for (const prop of Object.values(meta.properties) as EntityProperty[]) {
     if (prop.persist === false || !prop.fieldNames?.length) continue;
     const name = prop.name;
@@ -82,10 +135,13 @@ function compile(em: EntityManager, meta: EntityMetadata): Compiled {
       const numericPk = target.properties[targetPk]?.runtimeType === 'number';
       // A reference is built by a constructor (one hidden class for all of them), not Object.create and a property added.
       const Reference = referenceClass(plainPrototype(target.class.prototype, [targetPk]), targetPk);
+      keys.push(prop.fieldNames[0]);
       setters.push((object, id) => {
         object[name] = id === null ? null : new Reference(numericPk ? Number(id) : id);
       });
     } else if (prop.kind === ReferenceKind.SCALAR) {
+      // Keys: the primary key, and ids of other rows kept as plain columns (alert.school_id): row rules and relations read them.
+      if (prop.primary || prop.fieldNames[0].endsWith('_id')) keys.push(prop.fieldNames[0]);
       // The conversion is chosen once per column, not looked up for every value.
       const converter = converterFor(prop, platform, timezone);
       setters.push(
@@ -105,6 +161,11 @@ function compile(em: EntityManager, meta: EntityMetadata): Compiled {
   const count = setters.length;
   return {
     columns,
+    setters,
+    columnOf: new Map(names.map((name, i) => [name, columns[i]])),
+    keys,
+    subsets: new Map(),
+    prototype,
     keyed: (row) => {
       const object = Object.create(prototype) as Record<string, unknown>;
       for (let i = 0; i < count; i++) {

@@ -8,7 +8,7 @@ import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
 import { arrayRowMapper, rowArraySql } from '../core/rows';
-import { joinPrimings, NestedPrimer, pageVariant, Priming, registerPrefetch, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
+import { joinPrimings, NestedPrimer, pageVariant, Priming, registerPrefetch, rowVariant, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
 import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group, Membership } from '../groups/group.entity';
@@ -96,7 +96,7 @@ export class GoverningBodyResolver {
     const spec = governorsList(includeFormer);
     const page = readPage(spec.list, pageArgs, isPosition);
     // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
-    const result = await childPages(ctx, Governorship, spec, page, undefined, pageVariant(info)).load(body.id);
+    const result = await childPages(ctx, Governorship, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Governorship', true)).load(body.id);
     return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
   }
 }
@@ -108,8 +108,8 @@ export class GovernorshipResolver {
     nullable: true,
     description: 'The governor; null when you may not see people (an API key without read:people).',
   })
-  async person(@Root() governorship: Governorship, @Ctx() ctx: Context): Promise<Person | null> {
-    return (await byId(ctx, Person).load(governorship.person.id)) ?? null;
+  async person(@Root() governorship: Governorship, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Person | null> {
+    return (await byId(ctx, Person, rowVariant(ctx, info, 'Person', false)).load(governorship.person.id)) ?? null;
   }
 
   @FieldResolver(() => GoverningBody, {
@@ -149,9 +149,10 @@ const GROUP_BODIES_OF_SCHOOLS = `union all
  * executive head reads the trust board once, on the group, and each school's own bodies below).
  * One statement for every school asked.
  */
-export function governingBodiesOf(ctx: Context, kinds?: GoverningBodyKind[]) {
+export function governingBodiesOf(ctx: Context, kinds?: GoverningBodyKind[], variant?: string) {
   const groups = wantsGroupBodies(kinds);
-  return listsByParent(ctx, `School.governingBodies:${kinds?.join(',') ?? '*'}`, (ids) =>
+  // `variant`: bodies a prefetch read with fewer columns (core/prefetch.ts `rowVariant`); loaded here, rows are whole.
+  return listsByParent(ctx, `School.governingBodies:${kinds?.join(',') ?? '*'}${variant ? `:${variant}` : ''}`, (ids) =>
     selectByParent(
       ctx.em,
       GoverningBody,
@@ -171,8 +172,9 @@ function primeBodies(
   parentId: number,
   json: unknown,
   nested: NestedPrimer | undefined,
+  columns: readonly string[] | undefined,
 ): Priming {
-  const map = arrayRowMapper(ctx.em, GoverningBody);
+  const map = arrayRowMapper(ctx.em, GoverningBody, columns);
   const items = json as { r: unknown[]; n?: any[] }[];
   const rows = items.map((item) => map(item.r));
   const settle = (visible: GoverningBody[]): Priming => {
@@ -189,7 +191,7 @@ function primeBodies(
 registerPrefetch('School', 'governingBodies', {
   childType: 'GoverningBody',
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
-  sql: async (ctx, kinds, parent, b, nested) => {
+  sql: async (ctx, kinds, parent, b, nested, child) => {
     const x = b.alias('x');
     const n = nested ? await nested(x) : sql`'[]'::json`;
     const groups = wantsGroupBodies(kinds)
@@ -197,11 +199,12 @@ registerPrefetch('School', 'governingBodies', {
       select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
        where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')`
       : '';
-    return sql`coalesce((select json_agg(json_build_object('r', ${rowArraySql(ctx.em, GoverningBody, x)}, 'n', ${n}) order by ${BODY_ORDER(x)}) from (
+    return sql`coalesce((select json_agg(json_build_object('r', ${rowArraySql(ctx.em, GoverningBody, x, [], child?.columns)}, 'n', ${n}) order by ${BODY_ORDER(x)}) from (
       select gb.* from governing_body gb where gb.school_id = ${parent}.id
       ${groups}) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
-  prime: (ctx, kinds, school, json, nested) => primeBodies(ctx, governingBodiesOf(ctx, kinds ?? undefined), school.id, json, nested),
+  prime: (ctx, kinds, school, json, nested, child) =>
+    primeBodies(ctx, governingBodiesOf(ctx, kinds ?? undefined, child?.variant), school.id, json, nested, child?.columns),
 });
 
 @Resolver(() => School)
@@ -219,14 +222,15 @@ export class SchoolGovernanceResolver {
         'Kinds of body to include (all when omitted): e.g. [SCHOOL, LOCAL_COMMITTEE] for the school’s own, when the trust board is read once on the group.',
     })
     kind?: GoverningBodyKind[],
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<GoverningBody[]> {
-    return governingBodiesOf(ctx, bodyKinds(kind)).load(school.id);
+    return governingBodiesOf(ctx, bodyKinds(kind), info && rowVariant(ctx, info, 'GoverningBody', false)).load(school.id);
   }
 }
 
 /** A group's bodies (a federation's governing body, a trust board and its local committees); only the `kinds` given, when given. */
-function groupBodiesOf(ctx: Context, kinds?: GoverningBodyKind[]) {
-  return listsByParent(ctx, `Group.governingBodies:${kinds?.join(',') ?? '*'}`, (ids) =>
+function groupBodiesOf(ctx: Context, kinds?: GoverningBodyKind[], variant?: string) {
+  return listsByParent(ctx, `Group.governingBodies:${kinds?.join(',') ?? '*'}${variant ? `:${variant}` : ''}`, (ids) =>
     selectByParent(
       ctx.em,
       GoverningBody,
@@ -240,13 +244,14 @@ function groupBodiesOf(ctx: Context, kinds?: GoverningBodyKind[]) {
 registerPrefetch('Group', 'governingBodies', {
   childType: 'GoverningBody',
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
-  sql: async (ctx, kinds, parent, b, nested) => {
+  sql: async (ctx, kinds, parent, b, nested, child) => {
     const x = b.alias('x');
     const n = nested ? await nested(x) : sql`'[]'::json`;
-    return sql`coalesce((select json_agg(json_build_object('r', ${rowArraySql(ctx.em, GoverningBody, x)}, 'n', ${n}) order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
+    return sql`coalesce((select json_agg(json_build_object('r', ${rowArraySql(ctx.em, GoverningBody, x, [], child?.columns)}, 'n', ${n}) order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
       from (select * from governing_body gb where gb.group_id = ${parent}.id) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
-  prime: (ctx, kinds, group, json, nested) => primeBodies(ctx, groupBodiesOf(ctx, kinds ?? undefined), group.id, json, nested),
+  prime: (ctx, kinds, group, json, nested, child) =>
+    primeBodies(ctx, groupBodiesOf(ctx, kinds ?? undefined, child?.variant), group.id, json, nested, child?.columns),
 });
 
 @Resolver(() => Group)
@@ -263,8 +268,9 @@ export class GroupGovernanceResolver {
       description: 'Kinds of body to include (all when omitted): e.g. [TRUST_BOARD, FEDERATION] for the board alone.',
     })
     kind?: GoverningBodyKind[],
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<GoverningBody[]> {
-    return groupBodiesOf(ctx, bodyKinds(kind)).load(group.id);
+    return groupBodiesOf(ctx, bodyKinds(kind), info && rowVariant(ctx, info, 'GoverningBody', false)).load(group.id);
   }
 }
 

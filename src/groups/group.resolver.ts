@@ -87,12 +87,12 @@ function memberSchools(ctx: Context, plan: Plan | undefined): ExtraColumns | und
     key: plan.signature,
     columns: async (alias) => {
       const builder = new SqlBuilder();
-      const school = await objectSql(ctx, School, 'school', `${alias}.school_id`, builder, (child) => nestedSql(ctx, plan, child, builder));
+      const school = await objectSql(ctx, School, 'school', `${alias}.school_id`, builder, (child) => nestedSql(ctx, plan, child, builder), plan.columns);
       return { sql: `${school.sql} as _school`, params: school.params };
     },
     after: async (rows) => {
       await Promise.all(
-        rows.map((row) => primeById(ctx, School, Number(row.school_id), row._school as never, (school, n) => primeNested(ctx, plan, school, n))),
+        rows.map((row) => primeById(ctx, School, Number(row.school_id), row._school as never, (school, n) => primeNested(ctx, plan, school, n), plan)),
       );
     },
   };
@@ -109,16 +109,16 @@ registerPrefetch('Group', 'members', {
   childType: 'School',
   connection: true,
   prepare: membersPage,
-  sql: async (ctx, { spec, page }, parent, b, nested) => {
+  sql: async (ctx, { spec, page }, parent, b, nested, child) => {
     const where = andWhere(spec.where, await rowFilter(ctx.viewer, spec.table));
     return pageSql(ctx, Membership, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, async (membership) => {
-      const school = await objectSql(ctx, School, 'school', `${membership}.school_id`, b, nested);
+      const school = await objectSql(ctx, School, 'school', `${membership}.school_id`, b, nested, child?.columns);
       return sql`json_build_array(${school})`;
     });
   },
   prime: (ctx, { spec, page }, group, json, nested, child) => {
     const decoded = decodePage(ctx, Membership, json, (membership, n) => {
-      const primed = primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested);
+      const primed = primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested, child);
       if (primed instanceof Promise) return primed.then(() => undefined);
     });
     const loader = childPages(ctx, Membership, spec, page, memberSchools(ctx, child));
@@ -138,8 +138,11 @@ export class GroupResolver {
     const parsed = fromGlobalId(id);
     if (!parsed || parsed.typeName !== 'Group') throw badInput('id is not the ID of a Group.', 'id');
     // The group and everything asked below it, in one statement.
-    const plan = planBelow(info, 'Group', false);
-    if (plan) await prefetchObjects(ctx, Group, 'school_group', [parsed.id], plan);
+    const plan = planBelow(ctx, info, 'Group', false);
+    if (plan?.fields.length) {
+      await prefetchObjects(ctx, Group, 'school_group', [parsed.id], plan);
+      return (await byId(ctx, Group, plan.variant).load(parsed.id)) ?? null;
+    }
     return (await byId(ctx, Group).load(parsed.id)) ?? null;
   }
 
@@ -154,8 +157,8 @@ export class GroupResolver {
     const page = readPage('groups', pageArgs, isGroupKey);
     const rows = await findGroups(ctx.em, kind, filter, page.after, page.size + 1);
     // Everything asked below the page's groups, in one more statement.
-    const plan = planBelow(info, 'Group', true);
-    if (plan) await prefetchObjects(ctx, Group, 'school_group', rows.slice(0, page.size).map((group) => group.id), plan);
+    const plan = planBelow(ctx, info, 'Group', true);
+    if (plan?.fields.length) await prefetchObjects(ctx, Group, 'school_group', rows.slice(0, page.size).map((group) => group.id), plan);
     return connectionOf(
       rows,
       page,
@@ -174,9 +177,10 @@ export class GroupResolver {
   ) {
     const spec = membersList(includeFormer);
     const page = readPage(spec.list, pageArgs, isPosition);
-    const result = await childPages(ctx, Membership, spec, page, memberSchools(ctx, planBelow(info, 'School', true))).load(group.id);
+    const plan = planBelow(ctx, info, 'School', true);
+    const result = await childPages(ctx, Membership, spec, page, memberSchools(ctx, plan)).load(group.id);
     // The page's schools in one call (primed already when prefetched), so each edge is built at once.
-    const loaded = await byId(ctx, School).loadMany(result.rows.slice(0, page.size).map((membership) => membership.school.id));
+    const loaded = await byId(ctx, School, plan?.variant).loadMany(result.rows.slice(0, page.size).map((membership) => membership.school.id));
     const failed = loaded.find((school) => school instanceof Error);
     if (failed) throw failed;
     const schools = new Map((loaded as (School | undefined)[]).filter((school) => school).map((school) => [school!.id, school!]));

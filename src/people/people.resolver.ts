@@ -7,7 +7,7 @@ import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
-import { pagePrefetcher, pageVariant, registerPrefetch, relationPrefetcher } from '../core/prefetch';
+import { pagePrefetcher, pageVariant, registerPrefetch, relationPrefetcher, rowVariant } from '../core/prefetch';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group } from '../groups/group.entity';
 import { GroupStatus } from '../groups/group.enums';
@@ -114,8 +114,8 @@ export class PersonResolver {
 @Authorized(Access.PEOPLE)
 export class PostResolver {
   @FieldResolver(() => Person, { nullable: true, description: 'The person holding the post; null when you may not see them.' })
-  async person(@Root() post: Post, @Ctx() ctx: Context): Promise<Person | null> {
-    return (await byId(ctx, Person).load(post.person.id)) ?? null;
+  async person(@Root() post: Post, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Person | null> {
+    return (await byId(ctx, Person, rowVariant(ctx, info, 'Person', false)).load(post.person.id)) ?? null;
   }
 
   @FieldResolver(() => School, { nullable: true, description: 'The school served, for a school post.' })
@@ -149,7 +149,7 @@ export class SchoolStaffResolver {
     const spec = staffList(includeEnded);
     const page = readPage(spec.list, pageArgs, isPosition);
     // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
-    const result = await childPages(ctx, Post, spec, page, undefined, pageVariant(info)).load(school.id);
+    const result = await childPages(ctx, Post, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Post', true)).load(school.id);
     return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
   }
 }
