@@ -11,10 +11,15 @@ interface WithId {
 
 /** One `select ... where id = any(...)` for every entity of a type asked for in a request. */
 export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>, variant?: string): DataLoader<number, T | undefined> {
+  // A variant (core/prefetch.ts `Plan.variant`) holds rows a prefetch read with fewer columns, for the
+  // selection that asked for just those. What it was not primed with it asks of the whole-row loader,
+  // which may hold it already (whole rows serve any selection) or reads it whole.
+  if (variant) {
+    const whole = byId(ctx, entity);
+    return ctx.loaders.get(`${entity.name}.byId:${variant}`, () => new DataLoader<number, T | undefined>((ids) => whole.loadMany(ids) as Promise<(T | undefined)[]>));
+  }
   return ctx.loaders.get(
-    // A variant (core/prefetch.ts `Plan.variant`) holds rows a prefetch read with fewer columns, for
-    // the selection that asked for just those; loaded here, its rows are whole.
-    `${entity.name}.byId${variant ? `:${variant}` : ''}`,
+    `${entity.name}.byId`,
     () =>
       new DataLoader<number, T | undefined>(async (ids) => {
         // Plain rows (core/rows.ts), not managed entities: reads never flush, and hydration was most of their CPU.
