@@ -167,8 +167,9 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
     for (const school of members) expect(school.board).toEqual(school.all.filter((body: any) => body.kind === 'TRUST_BOARD'));
     // Each group(id) is one statement with everything below it; groups is its page and one more.
     console.log(`roots, administrator: ${statements} statements`);
-    // (+1 for person(id), +1 for isSharedStaff, which has no prefetcher)
-    expect(statements).toBeLessThanOrEqual(7);
+    // (+1 for person(id), +1 or +2 for isSharedStaff, which has no prefetcher: its loader batches what
+    // is asked in one tick, and on a busy machine the trust's persons can arrive in two)
+    expect(statements).toBeLessThanOrEqual(8);
   });
 
   it('keeps the row rules: what the trust CEO, a governor, an outsider and anonymous see of alerts, staff and governors', async () => {

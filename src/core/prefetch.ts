@@ -156,12 +156,14 @@ function setsBelow(info: GraphQLResolveInfo, connection: boolean): SelectionSetN
 /**
  * The loader variant a resolver reads its objects under: the `variant` of the plan a prefetch made
  * for the same selection (so it finds what the prefetch primed), undefined for whole rows. Depends
- * only on the field names selected, so it is kept per field of the document.
+ * only on the field names selected, so it is kept per position in the document.
  */
 export function rowVariant(ctx: Context, info: GraphQLResolveInfo, typeName: string, connection: boolean): string | undefined {
   if (!enabled) return undefined;
-  let byType = variants.get(info.fieldNodes[0]);
-  if (!byType) variants.set(info.fieldNodes[0], (byType = new Map()));
+  // Kept per list of field nodes (one per position in a compiled document), not per node: the same
+  // node in a fragment spread in two places may merge with different fields in each.
+  let byType = variants.get(info.fieldNodes);
+  if (!byType) variants.set(info.fieldNodes, (byType = new Map()));
   if (!byType.has(typeName)) {
     const type = info.schema.getType(typeName);
     const names = isObjectType(type) ? setsBelow(info, connection).flatMap((set) => fieldsOf(info, set, type).map((field) => field.name.value)) : [];
@@ -169,7 +171,7 @@ export function rowVariant(ctx: Context, info: GraphQLResolveInfo, typeName: str
   }
   return byType.get(typeName);
 }
-const variants = new WeakMap<FieldNode, Map<string, string | undefined>>();
+const variants = new WeakMap<readonly FieldNode[], Map<string, string | undefined>>();
 
 /** GraphQL fields computed by a resolver (type-graphql's field resolvers), as `Type.field`. */
 let computedFields: Set<string> | undefined;
