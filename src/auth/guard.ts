@@ -1,5 +1,5 @@
 import { defaultFieldResolver, GraphQLField, GraphQLObjectType, GraphQLSchema } from 'graphql';
-import { Extensions } from 'type-graphql';
+import { Extensions, getMetadataStorage } from 'type-graphql';
 import type { Context } from '../core/context';
 import { authChecker } from './auth-checker';
 
@@ -22,11 +22,14 @@ export const GUARD = 'trellisGuard';
 
 /** Methods and properties guarded on their own, so the class-level guard leaves them be. */
 const ownGuards = new WeakMap<object, Set<string | symbol>>();
+/** Classes guarded as a whole: resolver classes only (checked in applyGuards). */
+const guardedClasses: { target: object; name: string }[] = [];
 
 export function Authorized(...requirements: string[]): ClassDecorator & MethodDecorator & PropertyDecorator {
   if (requirements.length === 0) throw new Error('@Authorized needs at least one requirement (an Access value)');
   return ((target: object | (new (...args: never[]) => unknown), key?: string | symbol, descriptor?: PropertyDescriptor) => {
     if (key === undefined) {
+      guardedClasses.push({ target, name: (target as { name: string }).name });
       const prototype = (target as { prototype: object }).prototype;
       const own = ownGuards.get(prototype);
       for (const name of Object.getOwnPropertyNames(prototype)) {
@@ -52,6 +55,12 @@ export function guardOf(field: GraphQLField<unknown, unknown>): readonly string[
  * else wraps the resolvers (the mutation scope opens outside the guard, as it did with type-graphql's).
  */
 export function applyGuards(schema: GraphQLSchema): number {
+  // On a resolver class the guard covers its methods. type-graphql's own decorator on an object type
+  // class guarded every field of the type; this one cannot reach plain property fields, so it refuses
+  // rather than leave them open.
+  const typeClasses = new Set<unknown>([...getMetadataStorage().objectTypes, ...getMetadataStorage().interfaceTypes].map((type) => type.target));
+  for (const { target, name } of guardedClasses)
+    if (typeClasses.has(target)) throw new Error(`@Authorized on the object type ${name}: put it on each field (or on a resolver class) instead`);
   let guarded = 0;
   for (const type of Object.values(schema.getTypeMap())) {
     if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
