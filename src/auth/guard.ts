@@ -54,14 +54,13 @@ export function guardOf(field: GraphQLField<unknown, unknown>): readonly string[
  * Wraps every guarded field's resolver in the check. Run once on the built schema, before anything
  * else wraps the resolvers (the mutation scope opens outside the guard, as it did with type-graphql's).
  */
-export function applyGuards(schema: GraphQLSchema): number {
+export function applyGuards(schema: GraphQLSchema): void {
   // On a resolver class the guard covers its methods. type-graphql's own decorator on an object type
   // class guarded every field of the type; this one cannot reach plain property fields, so it refuses
   // rather than leave them open.
   const typeClasses = new Set<unknown>([...getMetadataStorage().objectTypes, ...getMetadataStorage().interfaceTypes].map((type) => type.target));
   for (const { target, name } of guardedClasses)
     if (typeClasses.has(target)) throw new Error(`@Authorized on the object type ${name}: put it on each field (or on a resolver class) instead`);
-  let guarded = 0;
   for (const type of Object.values(schema.getTypeMap())) {
     if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
@@ -75,8 +74,6 @@ export function applyGuards(schema: GraphQLSchema): number {
         // Otherwise a promise that resolves once every requirement passed, or rejects with the refusal.
         return decision.then(() => resolve(root, args, context, info));
       };
-      guarded++;
     }
   }
-  return guarded;
 }

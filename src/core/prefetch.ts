@@ -75,6 +75,11 @@ export type NestedPrimer = (child: Record<string, any>, nested: any[] | undefine
  */
 export type Priming = void | Promise<void>;
 
+/** `then(value)` at once for a value, after it for a promise: priming stays synchronous when it can. */
+export function whenReady<T, R>(value: T | Promise<T>, then: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(then) : then(value);
+}
+
 /** One Priming for many: a promise only when one of them is. */
 export function joinPrimings(primings: Priming[]): Priming {
   const waiting = primings.filter((priming): priming is Promise<void> => priming instanceof Promise);
@@ -461,10 +466,8 @@ export function pagePrefetcher<T extends object>(
       return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, child?.columns);
     },
     prime: (ctx, { spec, page, countOnly }, parent, json, nested, child) => {
-      const decoded = decodePage(ctx, entity, json, nested, child?.columns);
       const loader = childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant);
-      if (!(decoded instanceof Promise)) return void loader.prime(parent.id, decoded);
-      return decoded.then((result) => void loader.prime(parent.id, result));
+      return whenReady(decodePage(ctx, entity, json, nested, child?.columns), (result) => void loader.prime(parent.id, result));
     },
   };
 }
@@ -485,8 +488,7 @@ export function relationPrefetcher<T extends object>(
     prepare: () => null,
     sql: (ctx, _prepared, parent, b, nested, child) => objectSql(ctx, entity, table, `${parent}.${column}`, b, nested, child?.columns),
     prime: (ctx, _prepared, parent, json, nested, child) => {
-      const primed = primeById(ctx, entity, idOf(parent), json, nested, child);
-      if (primed instanceof Promise) return primed.then(() => undefined);
+      return whenReady(primeById(ctx, entity, idOf(parent), json, nested, child), () => undefined);
     },
   };
 }

@@ -216,15 +216,15 @@ export class SchoolGovernanceResolver {
   governingBodies(
     @Root() school: School,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('kind', () => [GoverningBodyKind], {
       nullable: true,
       description:
         'Kinds of body to include (all when omitted): e.g. [SCHOOL, LOCAL_COMMITTEE] for the school’s own, when the trust board is read once on the group.',
     })
     kind?: GoverningBodyKind[],
-    @Info() info?: GraphQLResolveInfo,
   ): Promise<GoverningBody[]> {
-    return governingBodiesOf(ctx, bodyKinds(kind), info && rowVariant(ctx, info, 'GoverningBody', false)).load(school.id);
+    return governingBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false)).load(school.id);
   }
 }
 
@@ -263,14 +263,14 @@ export class GroupGovernanceResolver {
   governingBodies(
     @Root() group: Group,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('kind', () => [GoverningBodyKind], {
       nullable: true,
       description: 'Kinds of body to include (all when omitted): e.g. [TRUST_BOARD, FEDERATION] for the board alone.',
     })
     kind?: GoverningBodyKind[],
-    @Info() info?: GraphQLResolveInfo,
   ): Promise<GoverningBody[]> {
-    return groupBodiesOf(ctx, bodyKinds(kind), info && rowVariant(ctx, info, 'GoverningBody', false)).load(group.id);
+    return groupBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false)).load(group.id);
   }
 }
 

@@ -16,6 +16,7 @@ import {
   registerPrefetch,
   sql,
   SqlBuilder,
+  whenReady,
 } from '../core/prefetch';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
@@ -117,13 +118,11 @@ registerPrefetch('Group', 'members', {
     });
   },
   prime: (ctx, { spec, page }, group, json, nested, child) => {
-    const decoded = decodePage(ctx, Membership, json, (membership, n) => {
-      const primed = primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested, child);
-      if (primed instanceof Promise) return primed.then(() => undefined);
-    });
+    const decoded = decodePage(ctx, Membership, json, (membership, n) =>
+      whenReady(primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested, child), () => undefined),
+    );
     const loader = childPages(ctx, Membership, spec, page, memberSchools(ctx, child));
-    if (!(decoded instanceof Promise)) return void loader.prime(group.id, decoded);
-    return decoded.then((result) => void loader.prime(group.id, result));
+    return whenReady(decoded, (result) => void loader.prime(group.id, result));
   },
 });
 
