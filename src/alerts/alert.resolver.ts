@@ -7,7 +7,7 @@ import DataLoader from 'dataloader';
 import { ACTOR_DESCRIPTION, actorFor, evidenceFor } from '../auth/disclosure';
 import { maySee, rowFilter } from '../auth/policy';
 import { authorizedEvents, requireSubscriber } from '../auth/subscriptions';
-import { byId } from '../core/loaders';
+import { byId, whenReady } from '../core/loaders';
 import { rowVariant } from '../core/prefetch';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
@@ -132,8 +132,8 @@ export class AlertResolver {
   }
 
   @FieldResolver(() => TriggerRule, { description: 'The rule that fired, as it is now (its values when it fired are in `evidence.rule`).' })
-  async rule(@Root() alert: Alert, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<TriggerRule> {
-    return alert.rule ?? ((await byId(ctx, TriggerRule, rowVariant(ctx, info, 'TriggerRule', false)).load(alert.ruleId)) as TriggerRule);
+  rule(@Root() alert: Alert, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): TriggerRule | Promise<TriggerRule> {
+    return alert.rule ?? (byId(ctx, TriggerRule, rowVariant(ctx, info, 'TriggerRule', false)).loadNow(alert.ruleId) as TriggerRule | Promise<TriggerRule>);
   }
 
   @FieldResolver(() => GraphQLJSONObject, {

@@ -1,6 +1,6 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, ObjectType, Resolver, Root } from 'type-graphql';
-import { childConnection, ChildList, childPages } from '../core/loaders';
+import { childConnection, ChildList, childPages, whenReady } from '../core/loaders';
 import { ConnectionType, EdgeType, PageArgs, readPage } from '../core/pagination';
 import { pagePrefetcher, pageVariant, registerPrefetch, relationPrefetcher, rowVariant } from '../core/prefetch';
 import { TriggerRule } from './trigger-rule.entity';
@@ -46,7 +46,7 @@ export class SchoolAlertsResolver {
     description:
       "This school's alerts that the caller may read, newest first (empty for callers who do not reach the school's alerts).",
   })
-  async alerts(
+  alerts(
     @Root() school: School,
     @Ctx() ctx: Context,
     @Args() pageArgs: PageArgs,
@@ -57,7 +57,9 @@ export class SchoolAlertsResolver {
     const spec = schoolAlertList(status);
     const page = readPage(spec.list, pageArgs, isPosition);
     // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
-    const result = await childPages(ctx, Alert, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Alert', true)).load(school.id);
-    return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
+    return whenReady(
+      childPages(ctx, Alert, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Alert', true)).loadNow(school.id),
+      (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })),
+    );
   }
 }

@@ -11,13 +11,31 @@ import { Viewer } from '../auth/viewer';
 export class LoaderRegistry {
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
-  get<K, V>(key: string, create: () => DataLoader<K, V>): DataLoader<K, V> {
+  /** Loaders asked for on every row (`byId`), kept by owner and variant: no key string built per call. */
+  private readonly keyed = new Map<object, Map<string, DataLoader<unknown, unknown>>>();
+
+  get<L extends DataLoader<any, any>>(key: string, create: () => L): L {
     let loader = this.loaders.get(key);
     if (!loader) {
       loader = create() as DataLoader<unknown, unknown>;
       this.loaders.set(key, loader);
     }
-    return loader as DataLoader<K, V>;
+    return loader as L;
+  }
+
+  /**
+   * The same, keyed by an object (an entity class) and a variant. A large read asks for a loader per
+   * row; a key string built per call (`School.byId:id,urn,name`) was hashed anew each time.
+   */
+  getKeyed<L extends DataLoader<any, any>>(owner: object, variant: string, create: () => L): L {
+    let byVariant = this.keyed.get(owner);
+    if (!byVariant) this.keyed.set(owner, (byVariant = new Map()));
+    let loader = byVariant.get(variant);
+    if (!loader) {
+      loader = create() as DataLoader<unknown, unknown>;
+      byVariant.set(variant, loader);
+    }
+    return loader as L;
   }
 }
 

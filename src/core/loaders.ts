@@ -9,19 +9,60 @@ interface WithId {
   id: number;
 }
 
+/** `then(value)` at once for a value, after it for a promise: a resolver stays synchronous when it can. */
+export function whenReady<T, R>(value: T | Promise<T>, then: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(then) : then(value);
+}
+
+/**
+ * A DataLoader that hands back at once what a prefetch primed (`loadNow`): the value itself rather
+ * than a promise of it. A large read primes thousands of rows, and a resolver that awaits each one
+ * costs a promise, a microtask and the executor's wait for every field below; returning the value
+ * lets the executor carry on in the same turn. Keys never primed load as with any DataLoader.
+ */
+export class Loader<K, V> extends DataLoader<K, V> {
+  private readonly primed = new Map<K, V>();
+
+  prime(key: K, value: V | Promise<V> | Error): this {
+    // The first value primed is the one DataLoader keeps; a row loaded first and primed later is the
+    // same row read in the same request.
+    if (!(value instanceof Error) && !(value instanceof Promise) && !this.primed.has(key)) this.primed.set(key, value);
+    return super.prime(key, value);
+  }
+
+  clear(key: K): this {
+    this.primed.delete(key);
+    return super.clear(key);
+  }
+
+  clearAll(): this {
+    this.primed.clear();
+    return super.clearAll();
+  }
+
+  /** The primed value at once, or the load's promise. */
+  loadNow(key: K): V | Promise<V> {
+    const value = this.primed.get(key);
+    return value !== undefined || this.primed.has(key) ? (value as V) : this.load(key);
+  }
+}
+
 /** One `select ... where id = any(...)` for every entity of a type asked for in a request. */
-export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>, variant?: string): DataLoader<number, T | undefined> {
+export function byId<T extends WithId>(ctx: Context, entity: EntityClass<T>, variant?: string): Loader<number, T | undefined> {
   // A variant (core/prefetch.ts `Plan.variant`) holds rows a prefetch read with fewer columns, for the
   // selection that asked for just those. What it was not primed with it asks of the whole-row loader,
   // which may hold it already (whole rows serve any selection) or reads it whole.
-  if (variant) {
-    const whole = byId(ctx, entity);
-    return ctx.loaders.get(`${entity.name}.byId:${variant}`, () => new DataLoader<number, T | undefined>((ids) => whole.loadMany(ids) as Promise<(T | undefined)[]>));
-  }
-  return ctx.loaders.get(
-    `${entity.name}.byId`,
+  if (variant)
+    return ctx.loaders.getKeyed(
+      entity,
+      variant,
+      () => new Loader<number, T | undefined>((ids) => byId(ctx, entity).loadMany(ids) as Promise<(T | undefined)[]>),
+    );
+  return ctx.loaders.getKeyed(
+    entity,
+    '',
     () =>
-      new DataLoader<number, T | undefined>(async (ids) => {
+      new Loader<number, T | undefined>(async (ids) => {
         // Plain rows (core/rows.ts), not managed entities: reads never flush, and hydration was most of their CPU.
         const meta = ctx.em.getMetadata().get(entity.name);
         const selected: Record<string, unknown>[] = await ctx.em
@@ -97,12 +138,12 @@ export function childPages<T extends object>(
   extra?: ExtraColumns,
   /** Tells apart pages read for a different purpose (`'count'`: only the total is asked, see core/prefetch.ts `countOnly`). */
   variant?: string,
-): DataLoader<number, ChildPage<T>> {
+): Loader<number, ChildPage<T>> {
   const key = `${spec.list}:${JSON.stringify(spec.params ?? [])}:${page.size}:${page.after ?? 0}${extra ? `:${extra.key}` : ''}${variant ? `|${variant}` : ''}`;
   return ctx.loaders.get(
     key,
     () =>
-      new DataLoader<number, ChildPage<T>>(async (parentIds) => {
+      new Loader<number, ChildPage<T>>(async (parentIds) => {
         const offset = page.after ?? 0;
         // Only rows the viewer may read are numbered and counted, so hidden ones never show in edges, cursors or totals.
         const visible = await rowFilter(ctx.viewer, spec.table);
@@ -148,7 +189,7 @@ export function childPages<T extends object>(
 }
 
 /** Turns a child page into connection fields; `toEdge` adds whatever the edge carries besides its node. */
-export async function childConnection<T extends object, TEdge extends { cursor: string }>(
+export function childConnection<T extends object, TEdge extends { cursor: string }>(
   spec: ChildList,
   page: Page<number>,
   result: ChildPage<T>,
@@ -156,8 +197,13 @@ export async function childConnection<T extends object, TEdge extends { cursor: 
 ) {
   const visible = result.rows.slice(0, page.size);
   const made = visible.map((row, i) => toEdge(row, encodeCursor(spec.list, result.positions[i])));
-  // Most edges are built at once: a promise per edge only when some edge has to wait.
-  const edges = made.some((edge) => edge instanceof Promise) ? await Promise.all(made) : (made as TEdge[]);
+  // Most edges are built at once, and so is the connection: a promise only when some edge has to wait.
+  return made.some((edge) => edge instanceof Promise)
+    ? Promise.all(made).then((edges) => connectionOfEdges(page, result, edges))
+    : connectionOfEdges(page, result, made as TEdge[]);
+}
+
+function connectionOfEdges<TEdge extends { cursor: string }>(page: Page<number>, result: ChildPage<unknown>, edges: TEdge[]) {
   return {
     edges,
     pageInfo: {
@@ -180,11 +226,11 @@ export function listsByParent<T>(
   ctx: Context,
   key: string,
   fetch: (parentIds: number[]) => Promise<[number, T][]>,
-): DataLoader<number, T[]> {
+): Loader<number, T[]> {
   return ctx.loaders.get(
     key,
     () =>
-      new DataLoader<number, T[]>(async (parentIds) => {
+      new Loader<number, T[]>(async (parentIds) => {
         const lists = new Map<number, T[]>(parentIds.map((id) => [id, []]));
         const pairs = await fetch([...parentIds]);
         // Rows the viewer may not read are dropped here, once for every list (auth/policy.ts).

@@ -12,7 +12,7 @@ import {
 import { rowFilter, visibleRows, visibleRowsNow } from '../auth/policy';
 import { preparedRows } from './prepared';
 import type { Context } from './context';
-import { byId, ChildList, ChildPage, childPages } from './loaders';
+import { byId, ChildList, ChildPage, childPages, whenReady } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
 import { getMetadataStorage } from 'type-graphql';
 import { arrayRowMapper, columnsFor, rowArraySql, rowColumns } from './rows';
@@ -75,10 +75,7 @@ export type NestedPrimer = (child: Record<string, any>, nested: any[] | undefine
  */
 export type Priming = void | Promise<void>;
 
-/** `then(value)` at once for a value, after it for a promise: priming stays synchronous when it can. */
-export function whenReady<T, R>(value: T | Promise<T>, then: (value: T) => R): R | Promise<R> {
-  return value instanceof Promise ? value.then(then) : then(value);
-}
+export { whenReady };
 
 /** One Priming for many: a promise only when one of them is. */
 export function joinPrimings(primings: Priming[]): Priming {

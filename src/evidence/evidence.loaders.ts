@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { listsByParent, selectByParent } from '../core/loaders';
+import { listsByParent, Loader, selectByParent } from '../core/loaders';
 import type { Context } from '../core/context';
 import { registerPrefetch, sql } from '../core/prefetch';
 import { rowMapper } from '../core/rows';
@@ -8,11 +8,11 @@ import { Inspection, InspectionJudgement } from './inspection.entity';
 import { OutcomeMeasure } from './outcome-measure.entity';
 
 /** The newest inspection of each school in the batch: one `distinct on` statement over the index. */
-export function latestInspectionLoader(ctx: Context): DataLoader<number, Inspection | null> {
+export function latestInspectionLoader(ctx: Context): Loader<number, Inspection | null> {
   return ctx.loaders.get(
     'Inspection.latestBySchool',
     () =>
-      new DataLoader<number, Inspection | null>(async (schoolIds) => {
+      new Loader<number, Inspection | null>(async (schoolIds) => {
         const rows: Record<string, unknown>[] = await ctx.em
           .getConnection()
           .execute(

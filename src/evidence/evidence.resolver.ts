@@ -109,8 +109,8 @@ export class SchoolEvidenceResolver {
     nullable: true,
     description: 'The most recent inspection (by inspection date); null if never inspected.',
   })
-  latestInspection(@Root() school: School, @Ctx() ctx: Context): Promise<Inspection | null> {
-    return latestInspectionLoader(ctx).load(school.id);
+  latestInspection(@Root() school: School, @Ctx() ctx: Context): Inspection | null | Promise<Inspection | null> {
+    return latestInspectionLoader(ctx).loadNow(school.id);
   }
 
   @FieldResolver(() => InspectionConnection, { description: 'Inspections of this school, newest first.' })

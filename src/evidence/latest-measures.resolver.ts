@@ -1,7 +1,6 @@
-import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { visibleRows, visibleRowsNow } from '../auth/policy';
-import { listsByParent, selectByParent } from '../core/loaders';
+import { listsByParent, Loader, selectByParent } from '../core/loaders';
 import { registerPrefetch, sql } from '../core/prefetch';
 import { rowMapper } from '../core/rows';
 import type { Context } from '../core/context';
@@ -14,7 +13,7 @@ import { OutcomeMeasure } from './outcome-measure.entity';
  * along the (school, metric, academic year) unique index. A metric that stopped being published
  * (e.g. no KS2 tests in 2019/20) keeps its last value rather than vanishing from the list.
  */
-export function latestMeasuresLoader(ctx: Context, metrics?: OutcomeMetric[] | null): DataLoader<number, OutcomeMeasure[]> {
+export function latestMeasuresLoader(ctx: Context, metrics?: OutcomeMetric[] | null): Loader<number, OutcomeMeasure[]> {
   const wanted = metrics ? [...new Set(metrics)].sort() : undefined;
   return listsByParent(ctx, `OutcomeMeasure.latestBySchool:${JSON.stringify(wanted ?? null)}`, async (schoolIds) => {
     if (wanted?.length === 0) return [];
@@ -63,7 +62,7 @@ export class SchoolLatestMeasuresResolver {
     @Ctx() ctx: Context,
     @Arg('metric', () => [OutcomeMetric], { nullable: true, description: 'Only these metrics (all when left out).' })
     metric?: OutcomeMetric[] | null,
-  ): Promise<OutcomeMeasure[]> {
-    return latestMeasuresLoader(ctx, metric).load(school.id);
+  ): OutcomeMeasure[] | Promise<OutcomeMeasure[]> {
+    return latestMeasuresLoader(ctx, metric).loadNow(school.id);
   }
 }

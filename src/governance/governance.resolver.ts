@@ -3,7 +3,7 @@ import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../auth/guard';
 import { publish } from '../core/domain-events';
-import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
+import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent, whenReady } from '../core/loaders';
 import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
@@ -86,7 +86,7 @@ export class GoverningBodyResolver {
   @FieldResolver(() => GovernorshipConnection, {
     description: 'Seats on the body: serving governors, chairs first; former ones only when asked.',
   })
-  async governors(
+  governors(
     @Root() body: GoverningBody,
     @Ctx() ctx: Context,
     @Args() pageArgs: PageArgs,
@@ -96,8 +96,11 @@ export class GoverningBodyResolver {
     const spec = governorsList(includeFormer);
     const page = readPage(spec.list, pageArgs, isPosition);
     // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
-    const result = await childPages(ctx, Governorship, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Governorship', true)).load(body.id);
-    return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
+    // At once when prefetched (loadNow), as are the people below.
+    return whenReady(
+      childPages(ctx, Governorship, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Governorship', true)).loadNow(body.id),
+      (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })),
+    );
   }
 }
 
@@ -108,8 +111,8 @@ export class GovernorshipResolver {
     nullable: true,
     description: 'The governor; null when you may not see people (an API key without read:people).',
   })
-  async person(@Root() governorship: Governorship, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Person | null> {
-    return (await byId(ctx, Person, rowVariant(ctx, info, 'Person', false)).load(governorship.person.id)) ?? null;
+  person(@Root() governorship: Governorship, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Person | null | Promise<Person | null> {
+    return whenReady(byId(ctx, Person, rowVariant(ctx, info, 'Person', false)).loadNow(governorship.person.id), (person) => person ?? null);
   }
 
   @FieldResolver(() => GoverningBody, {
@@ -223,8 +226,8 @@ export class SchoolGovernanceResolver {
         'Kinds of body to include (all when omitted): e.g. [SCHOOL, LOCAL_COMMITTEE] for the school’s own, when the trust board is read once on the group.',
     })
     kind?: GoverningBodyKind[],
-  ): Promise<GoverningBody[]> {
-    return governingBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false)).load(school.id);
+  ): GoverningBody[] | Promise<GoverningBody[]> {
+    return governingBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false)).loadNow(school.id);
   }
 }
 
@@ -269,8 +272,8 @@ export class GroupGovernanceResolver {
       description: 'Kinds of body to include (all when omitted): e.g. [TRUST_BOARD, FEDERATION] for the board alone.',
     })
     kind?: GoverningBodyKind[],
-  ): Promise<GoverningBody[]> {
-    return groupBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false)).load(group.id);
+  ): GoverningBody[] | Promise<GoverningBody[]> {
+    return groupBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false)).loadNow(group.id);
   }
 }
 

@@ -167,7 +167,7 @@ export class GroupResolver {
   }
 
   @FieldResolver(() => GroupMemberConnection, { description: 'Member schools, lead first then by joining date.' })
-  async members(
+  members(
     @Root() group: Group,
     @Ctx() ctx: Context,
     @Args() pageArgs: PageArgs,
@@ -177,20 +177,24 @@ export class GroupResolver {
     const spec = membersList(includeFormer);
     const page = readPage(spec.list, pageArgs, isPosition);
     const plan = planBelow(ctx, info, 'School', true);
-    const result = await childPages(ctx, Membership, spec, page, memberSchools(ctx, plan)).load(group.id);
-    // The page's schools in one call (primed already when prefetched), so each edge is built at once.
-    const loaded = await byId(ctx, School, plan?.variant).loadMany(result.rows.slice(0, page.size).map((membership) => membership.school.id));
-    const failed = loaded.find((school) => school instanceof Error);
-    if (failed) throw failed;
-    const schools = new Map((loaded as (School | undefined)[]).filter((school) => school).map((school) => [school!.id, school!]));
-    return childConnection(spec, page, result, (membership, cursor) => ({
-      node: schools.get(membership.school.id) as School,
-      role: membership.role,
-      joinedOn: membership.joinedOn,
-      leftOn: membership.leftOn,
-      membership,
-      cursor,
-    }));
+    const schoolsLoader = byId(ctx, School, plan?.variant);
+    return whenReady(childPages(ctx, Membership, spec, page, memberSchools(ctx, plan)).loadNow(group.id), (result) => {
+      const memberships = result.rows.slice(0, page.size);
+      // The page's schools, at once when prefetched (as they are with the page), so each edge is built at once.
+      const connection = (schools: (School | undefined)[]) => {
+        const schoolOf = new Map(memberships.map((membership, i) => [membership, schools[i]]));
+        return childConnection(spec, page, result, (membership, cursor) => ({
+          node: schoolOf.get(membership) as School,
+          role: membership.role,
+          joinedOn: membership.joinedOn,
+          leftOn: membership.leftOn,
+          membership,
+          cursor,
+        }));
+      };
+      const schools = memberships.map((membership) => schoolsLoader.loadNow(membership.school.id));
+      return schools.some((school) => school instanceof Promise) ? Promise.all(schools).then(connection) : connection(schools as (School | undefined)[]);
+    });
   }
 
   @FieldResolver(() => [GroupLink], { description: 'Current links from and to other groups.' })

@@ -2,7 +2,7 @@ import { Access } from '../auth/auth-checker';
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../auth/guard';
-import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent } from '../core/loaders';
+import { byId, childConnection, childPages, ChildList, listsByParent, selectByParent, whenReady } from '../core/loaders';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';
 import { badInput, ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
@@ -114,8 +114,8 @@ export class PersonResolver {
 @Authorized(Access.PEOPLE)
 export class PostResolver {
   @FieldResolver(() => Person, { nullable: true, description: 'The person holding the post; null when you may not see them.' })
-  async person(@Root() post: Post, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Person | null> {
-    return (await byId(ctx, Person, rowVariant(ctx, info, 'Person', false)).load(post.person.id)) ?? null;
+  person(@Root() post: Post, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Person | null | Promise<Person | null> {
+    return whenReady(byId(ctx, Person, rowVariant(ctx, info, 'Person', false)).loadNow(post.person.id), (person) => person ?? null);
   }
 
   @FieldResolver(() => School, { nullable: true, description: 'The school served, for a school post.' })
@@ -139,7 +139,7 @@ export class PostResolver {
 @Authorized(Access.PEOPLE)
 export class SchoolStaffResolver {
   @FieldResolver(() => PostConnection, { description: 'Staff posts in the school, leaders first; ended posts only when asked.' })
-  async staff(
+  staff(
     @Root() school: School,
     @Ctx() ctx: Context,
     @Args() pageArgs: PageArgs,
@@ -149,8 +149,10 @@ export class SchoolStaffResolver {
     const spec = staffList(includeEnded);
     const page = readPage(spec.list, pageArgs, isPosition);
     // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
-    const result = await childPages(ctx, Post, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Post', true)).load(school.id);
-    return childConnection(spec, page, result, (node, cursor) => ({ node, cursor }));
+    return whenReady(
+      childPages(ctx, Post, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Post', true)).loadNow(school.id),
+      (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })),
+    );
   }
 }
 

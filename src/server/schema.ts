@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import '../database/entities';
-import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { buildSchema, getMetadataStorage, NonEmptyArray } from 'type-graphql';
 import { nodeTypeName } from '../core/node';
 import { AuditResolver } from '../auth/audit';
 import { applyGuards } from '../auth/guard';
@@ -104,6 +104,47 @@ function openMutationScopes(schema: GraphQLSchema): void {
   }
 }
 
+/**
+ * Leaves plain property fields (a `@Field` on a column or getter, no field resolver, no middleware)
+ * without a resolver, as type-graphql's `simpleResolvers` option would, for every type at once.
+ * type-graphql gives each such field a resolver that only reads `root[name]` through its middleware
+ * dispatcher; graphql-jit (server/executor.ts) reads a field without a resolver inline, in the
+ * compiled code, where a resolver is a call, a resolve-info and a deferred value per field per row.
+ * A large read resolves thousands of names, roles and dates. Guards are applied after this, and wrap
+ * graphql-js's default resolver where a guarded field has no resolver of its own.
+ */
+function plainFields(schema: GraphQLSchema): void {
+  const storage = getMetadataStorage();
+  // Fields computed by a resolver method, per class (type-graphql matches them by class and method name).
+  const withResolver = new Map<unknown, Set<string>>();
+  for (const resolver of storage.fieldResolvers) {
+    const target = resolver.getObjectType?.();
+    if (!withResolver.has(target)) withResolver.set(target, new Set());
+    withResolver.get(target)!.add(resolver.methodName);
+  }
+  const byTarget = new Map<unknown, (typeof storage.objectTypes)[number] | (typeof storage.interfaceTypes)[number]>(
+    [...storage.objectTypes, ...storage.interfaceTypes].map((type) => [type.target, type]),
+  );
+  // A type's fields as type-graphql built them: its interfaces' first, its own overriding them.
+  const fieldsOf = (target: unknown): NonNullable<(typeof storage.objectTypes)[number]['fields']> => {
+    const type = byTarget.get(target);
+    if (!type) return [];
+    return [...(type.interfaceClasses ?? []).flatMap((parent) => fieldsOf(parent)), ...(type.fields ?? [])];
+  };
+  for (const type of storage.objectTypes) {
+    const built = schema.getType(type.name);
+    if (!(built instanceof GraphQLObjectType)) continue;
+    const fields = built.getFields();
+    for (const field of fieldsOf(type.target)) {
+      const graphqlField = fields[field.schemaName];
+      if (!graphqlField || withResolver.get(field.target)?.has(field.name)) continue;
+      if (field.middlewares?.length || field.roles?.length) continue;
+      const property = field.name;
+      graphqlField.resolve = property === field.schemaName ? undefined : (root: Record<string, unknown>) => root[property];
+    }
+  }
+}
+
 let built: GraphQLSchema | undefined;
 
 export async function trellisSchema(): Promise<GraphQLSchema> {
@@ -129,6 +170,7 @@ export async function trellisSchema(): Promise<GraphQLSchema> {
       [built.getSubscriptionType(), 'Live events over graphql-ws on the same path as HTTP.'],
     ];
     for (const [type, description] of roots) if (type) type.description = description;
+    plainFields(built);
     // Who may see and do what: @Authorized requirements are decided in auth/auth-checker.ts, rows in auth/policy.ts.
     applyGuards(built);
     openMutationScopes(built);
