@@ -48,8 +48,8 @@ export interface Prefetcher<A = any> {
    */
   prepare(args: Record<string, unknown>, selection: { countOnly: boolean }): A;
   /**
-   * One JSON value per parent row (`parent` is the SQL alias of the parent's row): its rows, each
-   * with `nested(alias)` as its `n` member so fields below are prefetched too.
+   * One JSON value per parent row (`parent` is the SQL alias of the parent's row): its rows, each an
+   * ObjectJson whose nested values are `nested(alias)`, so fields below are prefetched too.
    */
   sql(ctx: Context, prepared: A, parent: string, b: SqlBuilder, nested: NestedBuilder | undefined, child: Plan | undefined): Promise<Sql>;
   /**
@@ -63,9 +63,21 @@ export interface Prefetcher<A = any> {
   connection?: boolean;
 }
 
-/** Builds the `n` member of a child row: a JSON array of the nested fields' values, in plan order. */
+/**
+ * One object as a prefetch statement writes it: `[row, nested]`, its row as `rowArraySql` writes it
+ * and, when fields below it are planned, their values in plan order (`nestedSql`). Arrays rather
+ * than `{r, n}` objects: PostgreSQL builds them faster and they are fewer bytes to send and parse.
+ */
+export type ObjectJson = [row: unknown[], nested?: any[]];
+
+/** SQL of an ObjectJson from the SQL of its row and of its nested values (none when nothing is planned below). */
+export function objectJsonSql(row: string, nested?: Sql): Sql {
+  return nested ? sql`json_build_array(${row}, ${nested})` : { sql: `json_build_array(${row})`, params: [] };
+}
+
+/** Builds the nested values of a child row: a JSON array of the nested fields' values, in plan order. */
 export type NestedBuilder = (alias: string) => Promise<Sql>;
-/** Primes the nested fields of one decoded child object from its `n` member. */
+/** Primes the nested fields of one decoded child object from its nested values. */
 export type NestedPrimer = (child: Record<string, any>, nested: any[] | undefined) => Priming;
 
 /**
@@ -292,7 +304,7 @@ function planFor(ctx: Context, info: GraphQLResolveInfo, typeName: string, sets:
   return { fields, signature, columns, variant };
 }
 
-/** The `n` member for rows aliased `alias`: a JSON array of every planned field's value. */
+/** The nested values of rows aliased `alias`: a JSON array of every planned field's value. */
 export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlBuilder): Promise<Sql> {
   const parts: Sql[] = [];
   for (const field of plan.fields) {
@@ -303,7 +315,7 @@ export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlB
   return { sql: `json_build_array(${parts.map((p) => p.sql).join(', ')})`, params: parts.flatMap((p) => p.params) };
 }
 
-/** Primes every planned field of one parent object from its decoded `n` array. */
+/** Primes every planned field of one parent object from its decoded nested values. */
 export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any>, nested: any[] | undefined): Priming {
   if (!nested) return;
   return joinPrimings(
@@ -331,10 +343,11 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   const n = await nestedSql(ctx, plan, o, b);
   // A prepared statement (core/prepared.ts): the same text for every request of this shape, so
   // PostgreSQL does not plan the whole nested statement again each time.
-  const rows = await preparedRows<{ id: string | number; o: { r: unknown[]; n?: any[] } }>(
+  const object = objectJsonSql(rowArraySql(ctx.em, entity, o, [], plan.columns), n);
+  const rows = await preparedRows<{ id: string | number; o: ObjectJson }>(
     ctx.em,
-    `select ${o}.id, json_build_object('r', ${rowArraySql(ctx.em, entity, o, [], plan.columns)}, 'n', ${n.sql}) as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
-    [...n.params, `{${ids.join(',')}}`],
+    `select ${o}.id, ${object.sql} as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
+    [...object.params, `{${ids.join(',')}}`],
   );
   await Promise.all(rows.map((row) => primeById(ctx, entity, Number(row.id), row.o, (object, nested) => primeNested(ctx, plan, object, nested), plan)));
   // An id with no row is primed as not found, as a load would answer it.
@@ -343,8 +356,8 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
 }
 
 /**
- * SQL for one object by key (`{r: row, n: nested}`, the row as `rowArraySql` writes it), for relations
- * such as Governorship.person: `entity` and `table` say what it is, `key` the SQL expression of its id.
+ * SQL for one object by key (an ObjectJson), for relations such as Governorship.person: `entity` and
+ * `table` say what it is, `key` the SQL expression of its id.
  */
 export async function objectSql(
   ctx: Context,
@@ -356,28 +369,28 @@ export async function objectSql(
   columns?: readonly string[],
 ): Promise<Sql> {
   const alias = b.alias('o');
-  const n = nested ? await nested(alias) : { sql: `'[]'::json`, params: [] };
-  return sql`(select json_build_object('r', ${rowArraySql(ctx.em, entity, alias, [], columns)}, 'n', ${n}) from "${table}" ${alias} where ${alias}.id = ${key})`;
+  const object = objectJsonSql(rowArraySql(ctx.em, entity, alias, [], columns), nested && (await nested(alias)));
+  return sql`(select ${object} from "${table}" ${alias} where ${alias}.id = ${key})`;
 }
 
 /**
- * Decodes one object (`{r, n}` or null) and primes `byId(entity)` with it as that loader would
+ * Decodes one object (an ObjectJson, or null) and primes `byId(entity)` with it as that loader would
  * return it: undefined when the viewer may not read it. Returns the object primed.
  */
 export function primeById<T extends object>(
   ctx: Context,
   entity: EntityClass<T>,
   id: number | undefined,
-  json: { r: unknown[]; n?: any[] } | null,
+  json: ObjectJson | null,
   nested: NestedPrimer | undefined,
   /** The plan of these objects: which columns the row holds, and the loader variant they go under. */
   plan?: Plan,
 ): T | undefined | Promise<T | undefined> {
   if (id === undefined) return undefined;
-  const row = json ? arrayRowMapper(ctx.em, entity, plan?.columns)(json.r) : undefined;
+  const row = json ? arrayRowMapper(ctx.em, entity, plan?.columns)(json[0]) : undefined;
   const settle = (visible: T | undefined): T | undefined | Promise<T | undefined> => {
     byId(ctx, entity as EntityClass<T & { id: number }>, plan?.variant).prime(id, visible as (T & { id: number }) | undefined);
-    const priming = visible && nested ? nested(visible as Record<string, any>, json?.n) : undefined;
+    const priming = visible && nested ? nested(visible as Record<string, any>, json?.[1]) : undefined;
     return priming ? priming.then(() => visible) : visible;
   };
   if (!row) return settle(undefined);
@@ -386,7 +399,8 @@ export function primeById<T extends object>(
 }
 
 /**
- * SQL for a page of children per parent, as `childPages` reads it: `{total, rows: [{r, n}]}`, rows
+ * SQL for a page of children per parent, as `childPages` reads it: `{total, rows}` (each row an
+ * ObjectJson whose row ends with its position), rows
  * numbered from 1 in `orderBy` among those `where` keeps (which must include the viewer's row rule).
  */
 export function pageSql(
@@ -406,10 +420,10 @@ export function pageSql(
   const x = b.alias('x');
   // Each row as its columns' values, then its position (decodePage reads it after the columns).
   const row = rowArraySql(ctx.em, entity, x, [`${x}._position`], columns);
-  return (n ? n(x) : Promise.resolve({ sql: `'[]'::json`, params: [] })).then(
+  return (n ? n(x) : Promise.resolve(undefined)).then(
     (nested) =>
       sql`json_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
-        'rows', coalesce((select json_agg(json_build_object('r', ${row}, 'n', ${nested}) order by ${x}._position) from (
+        'rows', coalesce((select json_agg(${objectJsonSql(row, nested)} order by ${x}._position) from (
           select t.*, row_number() over (order by ${orderBy}) as _position from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
         ) ${x} where ${x}._position > ${String(offset)} and ${x}._position <= ${String(offset + size + 1)}), '[]'::json))`,
   );
@@ -425,7 +439,7 @@ export function andWhere(...conditions: (Sql | string | undefined)[]): Sql {
 export function decodePage<T extends object>(
   ctx: Context,
   entity: EntityClass<T>,
-  json: { total: number; rows: { r: unknown[]; n?: any[] }[] },
+  json: { total: number; rows: ObjectJson[] },
   nested: NestedPrimer | undefined,
   columns?: readonly string[],
 ): ChildPage<T> | Promise<ChildPage<T>> {
@@ -433,10 +447,10 @@ export function decodePage<T extends object>(
   const position = (columns ?? rowColumns(ctx.em, entity)).length;
   const page: ChildPage<T> = { rows: [], positions: [], total: Number(json.total) };
   for (const item of json.rows) {
-    page.rows.push(map(item.r));
-    page.positions.push(Number(item.r[position]));
+    page.rows.push(map(item[0]));
+    page.positions.push(Number(item[0][position]));
   }
-  const priming = nested ? joinPrimings(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i].n))) : undefined;
+  const priming = nested ? joinPrimings(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i][1]))) : undefined;
   return priming ? priming.then(() => page) : page;
 }
 

@@ -15,10 +15,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * a PostgreSQL array literal with `= any(?::int[])`, not `in (?)`).
  */
 export async function preparedRows<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  const text = numberPlaceholders(sql, params.length);
   for (const value of params)
     if (Array.isArray(value)) throw new Error('preparedRows takes scalar values: write a list as an array literal with = any(?::int[])');
-  const name = `t_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+  const { text, name } = statementOf(sql, params.length);
   const client = (em.getConnection().getKnex() as unknown as { client: KnexClient }).client;
   const connection = await client.acquireConnection();
   const started = performance.now();
@@ -30,6 +29,22 @@ export async function preparedRows<T = Record<string, unknown>>(em: EntityManage
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** Numbered text and name per distinct SQL: a prefetch statement is a few kilobytes, hashed once rather than per request. */
+const statements = new Map<string, { text: string; name: string; values: number }>();
+const STATEMENTS_KEPT = 1_000;
+
+function statementOf(sql: string, values: number): { text: string; name: string } {
+  let statement = statements.get(sql);
+  if (!statement) {
+    const text = numberPlaceholders(sql, values);
+    statement = { text, name: `t_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`, values };
+    // Shapes of requests are few; a client inventing new ones forever only costs this map a reset.
+    if (statements.size >= STATEMENTS_KEPT) statements.clear();
+    statements.set(sql, statement);
+  } else if (statement.values !== values) throw new Error(`SQL has ${statement.values} placeholders for ${values} values`);
+  return statement;
 }
 
 interface KnexClient {

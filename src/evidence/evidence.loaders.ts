@@ -2,15 +2,19 @@ import DataLoader from 'dataloader';
 import { listsByParent, Loader, selectByParent } from '../core/loaders';
 import type { Context } from '../core/context';
 import { registerPrefetch, sql } from '../core/prefetch';
-import { rowMapper } from '../core/rows';
+import { arrayRowMapper, rowArraySql, rowMapper } from '../core/rows';
 import { OutcomeMetric } from './evidence.enums';
 import { Inspection, InspectionJudgement } from './inspection.entity';
 import { OutcomeMeasure } from './outcome-measure.entity';
 
-/** The newest inspection of each school in the batch: one `distinct on` statement over the index. */
-export function latestInspectionLoader(ctx: Context): Loader<number, Inspection | null> {
+/**
+ * The newest inspection of each school in the batch: one `distinct on` statement over the index.
+ * `variant`: inspections a prefetch read with fewer columns (core/prefetch.ts `rowVariant`); loaded
+ * here, rows are whole, which serve any selection.
+ */
+export function latestInspectionLoader(ctx: Context, variant?: string): Loader<number, Inspection | null> {
   return ctx.loaders.get(
-    'Inspection.latestBySchool',
+    variant ? `Inspection.latestBySchool:${variant}` : 'Inspection.latestBySchool',
     () =>
       new Loader<number, Inspection | null>(async (schoolIds) => {
         const rows: Record<string, unknown>[] = await ctx.em
@@ -77,13 +81,15 @@ export function measuresLoader(ctx: Context, filter: MeasureFilter): DataLoader<
 }
 
 // School.latestInspection in the statement of the list above the school (core/prefetch.ts).
+// Only the columns the selection asks for (the plan below, `child`), as an array of values.
 registerPrefetch('School', 'latestInspection', {
+  childType: 'Inspection',
   prepare: () => null,
-  sql: async (_ctx, _prepared, parent, b) => {
+  sql: async (ctx, _prepared, parent, b, _nested, child) => {
     const i = b.alias('i');
-    return sql`(select to_json(${i}) from inspection ${i} where ${i}.school_id = ${parent}.id order by ${i}.inspected_on desc, ${i}.id desc limit 1)`;
+    return sql`(select ${rowArraySql(ctx.em, Inspection, i, [], child?.columns)} from inspection ${i} where ${i}.school_id = ${parent}.id order by ${i}.inspected_on desc, ${i}.id desc limit 1)`;
   },
-  prime: (ctx, _prepared, school, json) => {
-    latestInspectionLoader(ctx).prime(school.id, json ? rowMapper(ctx.em, Inspection)(json) : null);
+  prime: (ctx, _prepared, school, json, _nested, child) => {
+    latestInspectionLoader(ctx, child?.variant).prime(school.id, json ? arrayRowMapper(ctx.em, Inspection, child?.columns)(json) : null);
   },
 });

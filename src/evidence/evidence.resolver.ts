@@ -1,10 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { Access } from '../auth/auth-checker';
-import { Arg, Args, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Info, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Authorized } from '../auth/guard';
 import { publish } from '../core/domain-events';
 import { byId, ChildList, childConnection, childPages } from '../core/loaders';
 import { registerNodeTypes } from '../core/node.resolver';
+import { rowVariant } from '../core/prefetch';
 import { badInput, ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
 import { check, UserError, userError, UserInputFailure } from '../core/user-errors';
@@ -109,8 +111,8 @@ export class SchoolEvidenceResolver {
     nullable: true,
     description: 'The most recent inspection (by inspection date); null if never inspected.',
   })
-  latestInspection(@Root() school: School, @Ctx() ctx: Context): Inspection | null | Promise<Inspection | null> {
-    return latestInspectionLoader(ctx).loadNow(school.id);
+  latestInspection(@Root() school: School, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Inspection | null | Promise<Inspection | null> {
+    return latestInspectionLoader(ctx, rowVariant(ctx, info, 'Inspection', false)).loadNow(school.id);
   }
 
   @FieldResolver(() => InspectionConnection, { description: 'Inspections of this school, newest first.' })

@@ -1,8 +1,9 @@
-import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { listsByParent, Loader, selectByParent } from '../core/loaders';
-import { registerPrefetch, sql } from '../core/prefetch';
-import { rowMapper } from '../core/rows';
+import { registerPrefetch, rowVariant, sql } from '../core/prefetch';
+import { arrayRowMapper, rowArraySql } from '../core/rows';
 import type { Context } from '../core/context';
 import { School } from '../schools/school.entity';
 import { OutcomeMetric } from './evidence.enums';
@@ -13,9 +14,10 @@ import { OutcomeMeasure } from './outcome-measure.entity';
  * along the (school, metric, academic year) unique index. A metric that stopped being published
  * (e.g. no KS2 tests in 2019/20) keeps its last value rather than vanishing from the list.
  */
-export function latestMeasuresLoader(ctx: Context, metrics?: OutcomeMetric[] | null): Loader<number, OutcomeMeasure[]> {
+export function latestMeasuresLoader(ctx: Context, metrics?: OutcomeMetric[] | null, variant?: string): Loader<number, OutcomeMeasure[]> {
   const wanted = metrics ? [...new Set(metrics)].sort() : undefined;
-  return listsByParent(ctx, `OutcomeMeasure.latestBySchool:${JSON.stringify(wanted ?? null)}`, async (schoolIds) => {
+  // `variant`: rows a prefetch read with fewer columns (core/prefetch.ts `rowVariant`); loaded here, rows are whole.
+  return listsByParent(ctx, `OutcomeMeasure.latestBySchool:${JSON.stringify(wanted ?? null)}${variant ? `:${variant}` : ''}`, async (schoolIds) => {
     if (wanted?.length === 0) return [];
     return selectByParent(
       ctx.em,
@@ -31,20 +33,21 @@ export function latestMeasuresLoader(ctx: Context, metrics?: OutcomeMetric[] | n
 
 // The same rows in the statement of the list above the school (core/prefetch.ts).
 registerPrefetch<OutcomeMetric[] | undefined>('School', 'latestMeasures', {
+  childType: 'OutcomeMeasure',
   prepare: (args) => (args.metric ? [...(args.metric as OutcomeMetric[])] : undefined),
-  sql: async (_ctx, metrics, parent, b) => {
+  sql: async (ctx, metrics, parent, b, _nested, child) => {
     const wanted = metrics ? [...new Set(metrics)].sort() : undefined;
     if (wanted?.length === 0) return sql`'[]'::json`;
     const m = b.alias('m');
     const x = b.alias('x');
     const filter = wanted ? { sql: ` and ${m}.metric = any(?::text[])`, params: [`{${wanted.join(',')}}`] } : '';
-    return sql`coalesce((select json_agg(to_json(${x}) order by ${x}.metric) from (
-      select distinct on (${m}.metric) ${m}.id, ${m}.school_id, ${m}.metric, ${m}.academic_year, ${m}.value, ${m}.source, ${m}.recorded_at
-      from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::json)`;
+    // Only the columns the selection asks for (`child`), as arrays of values.
+    return sql`coalesce((select json_agg(${rowArraySql(ctx.em, OutcomeMeasure, x, [], child?.columns)} order by ${x}.metric) from (
+      select distinct on (${m}.metric) ${m}.* from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::json)`;
   },
-  prime: (ctx, metrics, school, json) => {
-    const rows = (json as Record<string, unknown>[]).map(rowMapper(ctx.em, OutcomeMeasure));
-    const loader = latestMeasuresLoader(ctx, metrics);
+  prime: (ctx, metrics, school, json, _nested, child) => {
+    const rows = (json as unknown[][]).map(arrayRowMapper(ctx.em, OutcomeMeasure, child?.columns)) as OutcomeMeasure[];
+    const loader = latestMeasuresLoader(ctx, metrics, child?.variant);
     const now = visibleRowsNow(ctx.viewer, rows);
     if (now) return void loader.prime(school.id, now);
     return visibleRows(ctx.viewer, rows).then((visible) => void loader.prime(school.id, visible));
@@ -60,9 +63,10 @@ export class SchoolLatestMeasuresResolver {
   latestMeasures(
     @Root() school: School,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('metric', () => [OutcomeMetric], { nullable: true, description: 'Only these metrics (all when left out).' })
     metric?: OutcomeMetric[] | null,
   ): OutcomeMeasure[] | Promise<OutcomeMeasure[]> {
-    return latestMeasuresLoader(ctx, metric).loadNow(school.id);
+    return latestMeasuresLoader(ctx, metric, rowVariant(ctx, info, 'OutcomeMeasure', false)).loadNow(school.id);
   }
 }

@@ -8,7 +8,7 @@ import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
 import { arrayRowMapper, rowArraySql } from '../core/rows';
-import { joinPrimings, NestedPrimer, pageVariant, Priming, registerPrefetch, rowVariant, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
+import { joinPrimings, NestedPrimer, ObjectJson, objectJsonSql, pageVariant, Priming, registerPrefetch, rowVariant, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
 import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
 import { Group, Membership } from '../groups/group.entity';
@@ -168,7 +168,7 @@ export function governingBodiesOf(ctx: Context, kinds?: GoverningBodyKind[], var
   );
 }
 
-/** Primes a list of bodies per parent from prefetched JSON (`[{r, n}]`), through the same row rule as the loader. */
+/** Primes a list of bodies per parent from prefetched JSON (ObjectJson each), through the same row rule as the loader. */
 function primeBodies(
   ctx: Context,
   loader: ReturnType<typeof governingBodiesOf>,
@@ -178,13 +178,13 @@ function primeBodies(
   columns: readonly string[] | undefined,
 ): Priming {
   const map = arrayRowMapper(ctx.em, GoverningBody, columns);
-  const items = json as { r: unknown[]; n?: any[] }[];
-  const rows = items.map((item) => map(item.r));
+  const items = json as ObjectJson[];
+  const rows = items.map((item) => map(item[0]));
   const settle = (visible: GoverningBody[]): Priming => {
     loader.prime(parentId, visible);
     if (!nested) return;
     const shown = new Set(visible);
-    return joinPrimings(rows.map((row, i) => (shown.has(row) ? nested(row as never, items[i].n) : undefined)));
+    return joinPrimings(rows.map((row, i) => (shown.has(row) ? nested(row as never, items[i][1]) : undefined)));
   };
   const now = visibleRowsNow(ctx.viewer, rows);
   return now ? settle(now) : visibleRows(ctx.viewer, rows).then(settle);
@@ -196,13 +196,13 @@ registerPrefetch('School', 'governingBodies', {
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
   sql: async (ctx, kinds, parent, b, nested, child) => {
     const x = b.alias('x');
-    const n = nested ? await nested(x) : sql`'[]'::json`;
+    const body = objectJsonSql(rowArraySql(ctx.em, GoverningBody, x, [], child?.columns), nested && (await nested(x)));
     const groups = wantsGroupBodies(kinds)
       ? `union all
       select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
        where m.school_id = ${parent}.id and gb.kind in ('federation', 'trust_board')`
       : '';
-    return sql`coalesce((select json_agg(json_build_object('r', ${rowArraySql(ctx.em, GoverningBody, x, [], child?.columns)}, 'n', ${n}) order by ${BODY_ORDER(x)}) from (
+    return sql`coalesce((select json_agg(${body} order by ${BODY_ORDER(x)}) from (
       select gb.* from governing_body gb where gb.school_id = ${parent}.id
       ${groups}) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
@@ -249,8 +249,8 @@ registerPrefetch('Group', 'governingBodies', {
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
   sql: async (ctx, kinds, parent, b, nested, child) => {
     const x = b.alias('x');
-    const n = nested ? await nested(x) : sql`'[]'::json`;
-    return sql`coalesce((select json_agg(json_build_object('r', ${rowArraySql(ctx.em, GoverningBody, x, [], child?.columns)}, 'n', ${n}) order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
+    const body = objectJsonSql(rowArraySql(ctx.em, GoverningBody, x, [], child?.columns), nested && (await nested(x)));
+    return sql`coalesce((select json_agg(${body} order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
       from (select * from governing_body gb where gb.group_id = ${parent}.id) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
   prime: (ctx, kinds, group, json, nested, child) =>
