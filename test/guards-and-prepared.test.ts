@@ -63,5 +63,14 @@ describe('prepared reads (core/prepared.ts)', () => {
     const em = app.orm.em.fork();
     await expect(preparedRows(em, 'select 1 where 1 in (?)', [[1, 2]])).rejects.toThrow(/scalar values/);
     await expect(preparedRows(em, 'select ?::int', [])).rejects.toThrow(/1 placeholders for 0 values/);
+    // The same text again with another count: refused too, though its numbering is kept from before.
+    await preparedRows(em, 'select ?::int as one', [1]);
+    await expect(preparedRows(em, 'select ?::int as one', [1, 2])).rejects.toThrow(/1 placeholders for 2 values/);
+  });
+
+  it('run with generic plans: planned once per connection, not on every execution', async () => {
+    const em = app.orm.em.fork();
+    const [setting] = await preparedRows<{ mode: string }>(em, `select current_setting('plan_cache_mode') as mode where ?::int = 1`, [1]);
+    expect(setting.mode).toBe('force_generic_plan');
   });
 });

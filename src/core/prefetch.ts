@@ -157,8 +157,20 @@ export function sql(strings: TemplateStringsArray, ...pieces: (Sql | string)[]):
  */
 export function planBelow(ctx: Context, info: GraphQLResolveInfo, typeName: string, connection: boolean): Plan | undefined {
   if (!enabled) return undefined;
-  return planFor(ctx, info, typeName, setsBelow(info, connection));
+  // A plan depends only on the selection at this position and the request's variables: kept per
+  // position (as rowVariant is) and variables, so a list of 50 groups plans its members once.
+  let byVariables = plans.get(info.fieldNodes);
+  if (!byVariables) plans.set(info.fieldNodes, (byVariables = new Map()));
+  const key = `${typeName}:${connection}:${JSON.stringify(info.variableValues)}`;
+  if (!byVariables.has(key)) {
+    // A client that sends the same document with ever new variables costs a re-plan, not memory.
+    if (byVariables.size >= PLANS_PER_POSITION) byVariables.clear();
+    byVariables.set(key, planFor(ctx, info, typeName, setsBelow(info, connection)));
+  }
+  return byVariables.get(key);
 }
+const plans = new WeakMap<readonly FieldNode[], Map<string, Plan | undefined>>();
+const PLANS_PER_POSITION = 100;
 
 /** The selection sets of the objects under a field: its own, or under `edges { node }` and `nodes` for a connection. */
 function setsBelow(info: GraphQLResolveInfo, connection: boolean): SelectionSetNode[] {

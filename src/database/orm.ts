@@ -45,7 +45,12 @@ export function ormOptions(settings: OrmSettings): Options {
     forceUtcTimezone: true,
     // Entities are read only inside a request's own EntityManager fork.
     allowGlobalContext: false,
-    driverOptions: { connection: { application_name: 'trellis' } },
+    // Generic plans for statements with parameters, which on this pool are only the read path's
+    // prepared statements (core/prepared.ts; MikroORM writes values into its SQL text, so its own
+    // statements have none). PostgreSQL otherwise plans a prefetch statement afresh on every execution
+    // (a custom plan for the values given), which cost as much as a third of running it; its shape
+    // (keys joined along the indexes) is the same whatever the values.
+    driverOptions: { connection: { application_name: 'trellis', options: '-c plan_cache_mode=force_generic_plan' } },
   });
 }
 

@@ -7,6 +7,7 @@ import { buildSchema, getMetadataStorage, NonEmptyArray } from 'type-graphql';
 import { nodeTypeName } from '../core/node';
 import { AuditResolver } from '../auth/audit';
 import { applyGuards } from '../auth/guard';
+import { leanFieldResolvers } from './lean-resolvers';
 import { mutationScope } from '../auth/request-scope';
 import type { Context } from '../core/context';
 import { projectRoot } from '../config';
@@ -171,6 +172,7 @@ export async function trellisSchema(): Promise<GraphQLSchema> {
     ];
     for (const [type, description] of roots) if (type) type.description = description;
     plainFields(built);
+    leanFieldResolvers(built);
     // Who may see and do what: @Authorized requirements are decided in auth/auth-checker.ts, rows in auth/policy.ts.
     applyGuards(built);
     openMutationScopes(built);
