@@ -167,14 +167,42 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
     expect(members.every((school: any) => school.own.every((body: any) => ['SCHOOL', 'LOCAL_COMMITTEE'].includes(body.kind)))).toBe(true);
     expect(members.some((school: any) => school.all.some((body: any) => body.kind === 'TRUST_BOARD'))).toBe(true);
     for (const school of members) expect(school.board).toEqual(school.all.filter((body: any) => body.kind === 'TRUST_BOARD'));
-    // Each group(id) is one statement with everything below it; groups is its page and one more; then
+    // Each group(id) is one statement with everything below it, and so is the page of groups; then
     // person(id) and the missing group by id. isSharedStaff has no prefetcher, and its loader batches
     // what is asked in one tick (on a busy machine the trust's people can come in two): not counted.
     const texts = await app.statements(() => app.gqlAs(callers.admin, ROOTS, variables));
     const counted = texts.filter((text) => !/from post p where p\.person_id in/.test(text));
     console.log(`roots, administrator: ${statements} statements, ${counted.length} besides isSharedStaff's`);
     expect(counted.length).toBeLessThanOrEqual(6);
-    expect(counted.filter((text) => /^select o_\d+\.id, json_build_array\(/.test(text))).toHaveLength(3);
+    expect(counted.filter((text) => /^select o_\d+\.(id, json_build_array\(|\*, case when row_number)/.test(text))).toHaveLength(3);
+  });
+
+  it('pages of groups in one statement: kinds, every filter, a page cut short and the page after it, the same as without prefetch', async () => {
+    const [{ la }] = await app.sql<{ la: number }>(
+      `select s.la_code as la from school s join membership m on m.school_id = s.id and m.left_on is null where s.la_code is not null limit 1`,
+    );
+    const PAGES = `query Pages($after: String, $la: Int) {
+      first: groups(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { name kind members(first: 2) { totalCount edges { node { urn } } } } } }
+      next: groups(first: 2, after: $after) { pageInfo { hasNextPage hasPreviousPage } edges { cursor node { name members(first: 1) { totalCount } } } }
+      kinds: groups(first: 5, kind: [MULTI_ACADEMY_TRUST, FEDERATION]) { edges { node { name kind members(first: 2) { totalCount edges { role node { name } } } } } }
+      filtered: groups(first: 5, filter: { nameContains: "a", status: [OPEN, PROPOSED], formation: [SELF_GENERATED, DIRECTED, BROKERED_BY_LOCAL_AUTHORITY] }) {
+        edges { node { name status formation members(first: 1) { totalCount } } } }
+      local: groups(first: 5, filter: { localAuthorityCode: $la }) { edges { node { name members(first: 3) { edges { node { urn localAuthority { code } } } } } } }
+      quoted: groups(first: 5, filter: { nameContains: "%_\\\\\\"" }) { edges { node { name members(first: 1) { totalCount } } } }
+    }`;
+    const first = await app.gqlAs<any>(callers.admin, PAGES, { la });
+    expect(first.errors, JSON.stringify(first.errors)).toBeUndefined();
+    expect(first.data.first.pageInfo.hasNextPage).toBe(true);
+    expect(first.data.local.edges.length).toBeGreaterThan(0);
+    const variables = { la, after: first.data.first.pageInfo.endCursor };
+    for (const as of [callers.admin, undefined]) {
+      const { loaders, prefetched, statements } = await bothWays(app, as, PAGES, variables);
+      expect(prefetched).toEqual(loaders);
+      expect(prefetched.errors, JSON.stringify(prefetched.errors)).toBeUndefined();
+      expect(prefetched.data.next.pageInfo.hasPreviousPage).toBe(true);
+      // Six pages, each one statement (their totalCount is one more).
+      expect(statements).toBeLessThanOrEqual(7);
+    }
   });
 
   it('keeps the row rules: what the trust CEO, a governor, an outsider and anonymous see of alerts, staff and governors', async () => {

@@ -152,6 +152,36 @@ interface Load {
   p50: number[];
   p99: number[];
   errors: number;
+  /** CPU used during the rounds by the server's process and by PostgreSQL's, in ms. */
+  serverCpuMs?: number;
+  databaseCpuMs?: number;
+}
+
+/**
+ * CPU time used so far by every PostgreSQL process on this machine (its backends serve both servers,
+ * but rounds alternate, so a round's difference is the server's), in ms; from /proc, so Linux only.
+ */
+function databaseCpuMs(): number | undefined {
+  try {
+    const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
+    let ticks = 0;
+    for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let stat: string;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // ended meanwhile
+      }
+      // "pid (comm) state ..." then utime and stime are fields 14 and 15.
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks * tick;
+  } catch {
+    return undefined;
+  }
 }
 
 async function drive(url: string, body: string, authorization: string | undefined, seconds: number): Promise<Load> {
@@ -312,8 +342,13 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const server of order) {
+        const cpuBefore = (await server.stats()).cpuMs;
+        const databaseBefore = databaseCpuMs();
         const load = await drive(server.url, bodyOf(q, server), authOf(q, server), DURATION);
-        const total = (loads[server.name] ??= { requests: 0, seconds: 0, p50: [], p99: [], errors: 0 });
+        const databaseAfter = databaseCpuMs();
+        const total = (loads[server.name] ??= { requests: 0, seconds: 0, p50: [], p99: [], errors: 0, serverCpuMs: 0, databaseCpuMs: 0 });
+        total.serverCpuMs! += (await server.stats()).cpuMs - cpuBefore;
+        if (databaseBefore !== undefined && databaseAfter !== undefined) total.databaseCpuMs! += databaseAfter - databaseBefore;
         total.requests += load.requests;
         total.seconds += load.seconds;
         total.p50.push(...load.p50);
@@ -323,7 +358,8 @@ async function main(): Promise<void> {
     }
     results.set(q.name, loads);
     const rate = (name: string) => loads[name].requests / loads[name].seconds;
-    log(`${q.name}: Trellis ${rate('Trellis').toFixed(1)} req/s, PostGraphile ${rate('PostGraphile').toFixed(1)} req/s`);
+    const cpu = (name: string) => `${(loads[name].serverCpuMs! / loads[name].requests).toFixed(2)} + ${(loads[name].databaseCpuMs! / loads[name].requests).toFixed(2)} ms CPU`;
+    log(`${q.name}: Trellis ${rate('Trellis').toFixed(1)} req/s (${cpu('Trellis')}), PostGraphile ${rate('PostGraphile').toFixed(1)} req/s (${cpu('PostGraphile')})`);
   }
   const rss = Object.fromEntries(await Promise.all(servers.map(async (s) => [s.name, (await s.stats()).peakRssMb] as const)));
 
@@ -352,6 +388,16 @@ async function main(): Promise<void> {
     ...rows,
     '',
     `Peak RSS over the whole run: Trellis ${rss.Trellis} MB, PostGraphile ${rss.PostGraphile} MB.`,
+    '',
+    'CPU per request during the rounds, the server\'s process + PostgreSQL\'s (ms; the rest of the two cores went to autocannon and waiting):',
+    '',
+    '| query | Trellis | PostGraphile |',
+    '| --- | --- | --- |',
+    ...QUERIES.map((q) => {
+      const loads = results.get(q.name)!;
+      const cpu = (load: Load) => `${fmt(load.serverCpuMs! / load.requests, 2)} + ${fmt(load.databaseCpuMs! / load.requests, 2)}`;
+      return `| ${q.name} | ${cpu(loads.Trellis)} | ${cpu(loads.PostGraphile)} |`;
+    }),
     MARK_END,
   ].join('\n');
   const file = path.join(projectRoot, 'BENCHMARKS.md');

@@ -21,13 +21,16 @@ export interface ServerStats {
   statements: number;
   /** Peak resident set size of the process so far, in MB. */
   peakRssMb: number;
+  /** CPU time the process has used so far (user and system), in ms. */
+  cpuMs: number;
 }
 
 export function reportOverIpc(port: number): void {
   process.send?.({ port });
   process.on('message', (message: { stats?: boolean }) => {
     if (message.stats) {
-      const stats: ServerStats = { statements, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+      const cpu = process.cpuUsage();
+      const stats: ServerStats = { statements, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), cpuMs: (cpu.user + cpu.system) / 1000 };
       process.send?.({ stats });
     }
   });

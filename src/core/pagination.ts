@@ -41,7 +41,20 @@ export function badInput(message: string, argument: string): GraphQLError {
 
 /** Cursors are opaque to clients: a tagged, base64url-encoded JSON of the sort key. */
 export function encodeCursor(list: string, key: unknown): string {
+  if (typeof key === 'number' && Number.isInteger(key) && key > 0 && key <= POSITIONS_KEPT) return positionCursor(list, key);
   return Buffer.from(JSON.stringify([list, key]), 'utf8').toString('base64url');
+}
+
+/**
+ * Cursors of positions in nested lists (`encodeCursor(list, 3)`), kept per list: a large read writes
+ * one per edge, hundreds per request, and there are only as many as a list's longest page.
+ */
+const POSITIONS_KEPT = 1_000;
+const positionCursors = new Map<string, string[]>();
+function positionCursor(list: string, position: number): string {
+  let cursors = positionCursors.get(list);
+  if (!cursors) positionCursors.set(list, (cursors = []));
+  return (cursors[position] ??= Buffer.from(JSON.stringify([list, position]), 'utf8').toString('base64url'));
 }
 
 export function readPage<TKey>(list: string, args: PageArgs, isKey: (value: unknown) => value is TKey): Page<TKey> {

@@ -15,7 +15,7 @@ import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages, whenReady } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
 import { getMetadataStorage } from 'type-graphql';
-import { arrayRowMapper, columnsFor, rowArraySql, rowColumns } from './rows';
+import { arrayRowMapper, columnsFor, rowArraySql, rowColumns, rowMapper } from './rows';
 
 /**
  * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
@@ -316,12 +316,20 @@ function planFor(ctx: Context, info: GraphQLResolveInfo, typeName: string, sets:
   return { fields, signature, columns, variant };
 }
 
+/**
+ * The builder of a child plan's nested values, or undefined when nothing is planned below it (a plan
+ * of columns alone): its objects are then written without nested values.
+ */
+export function nestedBuilder(ctx: Context, plan: Plan | undefined, b: SqlBuilder): NestedBuilder | undefined {
+  return plan?.fields.length ? (alias) => nestedSql(ctx, plan, alias, b) : undefined;
+}
+
 /** The nested values of rows aliased `alias`: a JSON array of every planned field's value. */
 export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlBuilder): Promise<Sql> {
   const parts: Sql[] = [];
   for (const field of plan.fields) {
     parts.push(
-      await field.prefetcher.sql(ctx, field.prepared, alias, b, field.child && ((childAlias) => nestedSql(ctx, field.child!, childAlias, b)), field.child),
+      await field.prefetcher.sql(ctx, field.prepared, alias, b, nestedBuilder(ctx, field.child, b), field.child),
     );
   }
   return { sql: `json_build_array(${parts.map((p) => p.sql).join(', ')})`, params: parts.flatMap((p) => p.params) };
@@ -337,7 +345,7 @@ export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any
         field.prepared,
         parent,
         nested[i],
-        field.child && ((child, n) => primeNested(ctx, field.child!, child, n)),
+        field.child?.fields.length ? (child, n) => primeNested(ctx, field.child!, child, n) : undefined,
         field.child,
       ),
     ),
@@ -352,7 +360,7 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   if (ids.length === 0) return;
   const b = new SqlBuilder();
   const o = b.alias('o');
-  const n = await nestedSql(ctx, plan, o, b);
+  const n = plan.fields.length ? await nestedSql(ctx, plan, o, b) : undefined;
   // A prepared statement (core/prepared.ts): the same text for every request of this shape, so
   // PostgreSQL does not plan the whole nested statement again each time.
   const object = objectJsonSql(rowArraySql(ctx.em, entity, o, [], plan.columns), n);
@@ -365,6 +373,46 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   // An id with no row is primed as not found, as a load would answer it.
   const found = new Set(rows.map((row) => Number(row.id)));
   for (const id of ids) if (!found.has(id)) await primeById(ctx, entity, id, null, undefined, plan);
+}
+
+/**
+ * The root of a prefetch for a page of a top-level list (`groups`): the rows `where` selects (SQL on
+ * the alias it is given), in `orderBy`, `size` of them and one more (which tells whether a next page
+ * exists), with everything planned below the first `size`, in one statement rather than the page and
+ * then its objects. Primes as prefetchObjects does and returns the rows whole, in order, for the page
+ * itself (its nodes and cursors).
+ */
+export async function prefetchPage<T extends object>(
+  ctx: Context,
+  entity: EntityClass<T>,
+  table: string,
+  where: (alias: string) => Sql,
+  orderBy: (alias: string) => string,
+  size: number,
+  plan: Plan,
+): Promise<T[]> {
+  const b = new SqlBuilder();
+  const o = b.alias('o');
+  const n = plan.fields.length ? await nestedSql(ctx, plan, o, b) : undefined;
+  const object = objectJsonSql(rowArraySql(ctx.em, entity, o, [], plan.columns), n);
+  const condition = where(o);
+  const order = orderBy(o);
+  // The row past the page only says that there is a next page: nothing below it is read (PostgreSQL
+  // evaluates a case's branch only when it is taken, and one sort serves the window and the order).
+  const rows = await preparedRows<Record<string, unknown> & { o: ObjectJson | null }>(
+    ctx.em,
+    `select ${o}.*, case when row_number() over (order by ${order}) <= ? then ${object.sql} end as o
+     from "${table}" ${o}${condition.sql ? ` where ${condition.sql}` : ''} order by ${order} limit ?`,
+    [size, ...object.params, ...condition.params, size + 1],
+  );
+  const whole = rowMapper(ctx.em, entity);
+  const page = rows.map((row) => whole(row));
+  await Promise.all(
+    rows.map((row, i) =>
+      row.o ? primeById(ctx, entity, Number((page[i] as { id: unknown }).id), row.o, (object, nested) => primeNested(ctx, plan, object, nested), plan) : undefined,
+    ),
+  );
+  return page;
 }
 
 /**
@@ -430,14 +478,17 @@ export function pageSql(
   columns?: readonly string[],
 ): Promise<Sql> {
   const x = b.alias('x');
-  // Each row as its columns' values, then its position (decodePage reads it after the columns).
+  // Each row as its columns' values, then its position (decodePage reads it after the columns). The
+  // limit lets PostgreSQL stop reading a long list at the end of the page (one sort serves the window
+  // and the order, which are the same).
   const row = rowArraySql(ctx.em, entity, x, [`${x}._position`], columns);
   return (n ? n(x) : Promise.resolve(undefined)).then(
     (nested) =>
       sql`json_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
         'rows', coalesce((select json_agg(${objectJsonSql(row, nested)} order by ${x}._position) from (
           select t.*, row_number() over (order by ${orderBy}) as _position from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
-        ) ${x} where ${x}._position > ${String(offset)} and ${x}._position <= ${String(offset + size + 1)}), '[]'::json))`,
+          order by ${orderBy} limit ${String(offset + size + 1)}
+        ) ${x} where ${x}._position > ${String(offset)}), '[]'::json))`,
   );
 }
 

@@ -31,6 +31,11 @@ export async function preparedRows<T = Record<string, unknown>>(em: EntityManage
   }
 }
 
+/** A PostgreSQL array literal of text values (`{"a","b"}`), for `= any(?::text[])`: each quoted, quotes and backslashes escaped. */
+export function textArray(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
+
 /** Numbered text and name per distinct SQL: a prefetch statement is a few kilobytes, hashed once rather than per request. */
 const statements = new Map<string, { text: string; name: string; values: number }>();
 const STATEMENTS_KEPT = 1_000;

@@ -5,7 +5,7 @@ import { rowFilter } from '../auth/policy';
 import {
   andWhere,
   decodePage,
-  nestedSql,
+  nestedBuilder,
   objectSql,
   pageSql,
   Plan,
@@ -27,7 +27,7 @@ import type { Context } from '../core/context';
 import { Group, GroupLink, Membership, StrategicObjective } from './group.entity';
 import { GroupKind, MembershipRole } from './group.enums';
 import { GroupFilter } from './group.inputs';
-import { countGroups, findGroups, GroupKey } from './group.service';
+import { countGroups, findGroups, GroupKey, prefetchGroups } from './group.service';
 
 registerNodeTypes(Group, Membership, GroupLink, StrategicObjective);
 
@@ -88,7 +88,7 @@ function memberSchools(ctx: Context, plan: Plan | undefined): ExtraColumns | und
     key: plan.signature,
     columns: async (alias) => {
       const builder = new SqlBuilder();
-      const school = await objectSql(ctx, School, 'school', `${alias}.school_id`, builder, (child) => nestedSql(ctx, plan, child, builder), plan.columns);
+      const school = await objectSql(ctx, School, 'school', `${alias}.school_id`, builder, nestedBuilder(ctx, plan, builder), plan.columns);
       return { sql: `${school.sql} as _school`, params: school.params };
     },
     after: async (rows) => {
@@ -154,10 +154,11 @@ export class GroupResolver {
     @Arg('filter', () => GroupFilter, { nullable: true, description: 'Conditions every group returned meets.' }) filter?: GroupFilter,
   ) {
     const page = readPage('groups', pageArgs, isGroupKey);
-    const rows = await findGroups(ctx.em, kind, filter, page.after, page.size + 1);
-    // Everything asked below the page's groups, in one more statement.
+    // The page with everything asked below its groups, in one statement.
     const plan = planBelow(ctx, info, 'Group', true);
-    if (plan?.fields.length) await prefetchObjects(ctx, Group, 'school_group', rows.slice(0, page.size).map((group) => group.id), plan);
+    const rows = plan?.fields.length
+      ? await prefetchGroups(ctx, kind, filter, page.after, page.size, plan)
+      : await findGroups(ctx.em, kind, filter, page.after, page.size + 1);
     return connectionOf(
       rows,
       page,

@@ -1,26 +1,30 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context } from '../core/context';
+import { Plan, prefetchPage } from '../core/prefetch';
+import { textArray } from '../core/prepared';
 import { mapRows } from '../core/rows';
 import { Group } from './group.entity';
 import { GroupKind } from './group.enums';
 import { GroupFilter } from './group.inputs';
 
-// knex expands an array bound to `?` into `?, ?, ...`, so lists are matched with `in (?)` (never empty here).
-
-/** SQL conditions (on alias `g`) for a group list; shared by the page and its count. */
-function groupConditions(kind: GroupKind[] | undefined, filter: GroupFilter | undefined) {
+/**
+ * SQL conditions (on alias `g`) for a group list; shared by the page, its count and its prefetch.
+ * Lists are array literals (`= any(?::text[])`), so that a prepared statement can take them as one value.
+ */
+function groupConditions(kind: GroupKind[] | undefined, filter: GroupFilter | undefined, g = 'g') {
   const sql: string[] = [];
   const params: unknown[] = [];
   const add = (condition: string, ...values: unknown[]) => {
     sql.push(condition);
     params.push(...values);
   };
-  if (kind?.length) add('g.kind in (?)', kind);
-  if (filter?.status?.length) add('g.status in (?)', filter.status);
-  if (filter?.formation?.length) add('g.formation in (?)', filter.formation);
-  if (filter?.nameContains) add('g.name ilike ?', `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (kind?.length) add(`${g}.kind = any(?::text[])`, textArray(kind));
+  if (filter?.status?.length) add(`${g}.status = any(?::text[])`, textArray(filter.status));
+  if (filter?.formation?.length) add(`${g}.formation = any(?::text[])`, textArray(filter.formation));
+  if (filter?.nameContains) add(`${g}.name ilike ?`, `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (filter?.localAuthorityCode != null) {
     add(
-      'exists (select 1 from membership m join school s on s.id = m.school_id where m.group_id = g.id and m.left_on is null and s.la_code = ?)',
+      `exists (select 1 from membership m join school s on s.id = m.school_id where m.group_id = ${g}.id and m.left_on is null and s.la_code = ?)`,
       filter.localAuthorityCode,
     );
   }
@@ -28,6 +32,29 @@ function groupConditions(kind: GroupKind[] | undefined, filter: GroupFilter | un
 }
 
 export type GroupKey = [string, number];
+
+/**
+ * The same page as findGroups, with everything planned below its groups (core/prefetch.ts), in one
+ * statement.
+ */
+export function prefetchGroups(
+  ctx: Context,
+  kind: GroupKind[] | undefined,
+  filter: GroupFilter | undefined,
+  after: GroupKey | undefined,
+  size: number,
+  plan: Plan,
+): Promise<Group[]> {
+  const where = (g: string) => {
+    const { sql, params } = groupConditions(kind, filter, g);
+    if (after) {
+      sql.push(`(${g}.name, ${g}.id) > (?, ?::bigint)`);
+      params.push(...after);
+    }
+    return { sql: sql.join(' and '), params };
+  };
+  return prefetchPage(ctx, Group, 'school_group', where, (g) => `${g}.name, ${g}.id`, size, plan);
+}
 
 /** Groups in name order (id breaks ties), after a (name, id) key: keyset pagination. */
 export async function findGroups(
