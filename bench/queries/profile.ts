@@ -59,10 +59,12 @@ async function main(): Promise<void> {
   await post('Profiler.setSamplingInterval', { interval: 200 });
   await post('Profiler.start');
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     for (let i = 0; i < requests; i++) await ask();
   }));
   const elapsed = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   const { profile } = await post('Profiler.stop');
 
   const nodes = new Map<number, any>(profile.nodes.map((node: any) => [node.id, node]));
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
   const total = profile.samples.length;
   const top = (map: Map<string, number>, n: number) =>
     [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`).join('\n');
-  console.log(`${name}: ${requests * concurrency} requests (${concurrency} at a time) in ${elapsed.toFixed(0)} ms, ${(elapsed / (requests * concurrency)).toFixed(0)} ms each`);
+  console.log(`${name}: ${requests * concurrency} requests (${concurrency} at a time) in ${elapsed.toFixed(0)} ms, ${(elapsed / (requests * concurrency)).toFixed(0)} ms each, ${((cpu.user + cpu.system) / 1000 / (requests * concurrency)).toFixed(2)} ms of this process's CPU each (server and client)`);
   console.log(`by package:\n${top(byPackage, 15)}\nby function (self time):\n${top(byFunction, Number(process.env.TOP ?? 25))}`);
   await server.close();
   await orm.close(true);

@@ -160,6 +160,8 @@ interface Load {
 /**
  * CPU time used so far by every PostgreSQL process on this machine (its backends serve both servers,
  * but rounds alternate, so a round's difference is the server's), in ms; from /proc, so Linux only.
+ * A backend that ends (a pool closing an idle connection) takes its time with it, except into its
+ * parent's count of children's time, which is added too (the postmaster's).
  */
 function databaseCpuMs(): number | undefined {
   try {
@@ -172,11 +174,11 @@ function databaseCpuMs(): number | undefined {
       } catch {
         continue; // ended meanwhile
       }
-      // "pid (comm) state ..." then utime and stime are fields 14 and 15.
+      // "pid (comm) state ..." then utime, stime, cutime and cstime are fields 14 to 17.
       const close = stat.lastIndexOf(')');
       if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
       const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     }
     return ticks * tick;
   } catch {

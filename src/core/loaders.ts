@@ -24,10 +24,17 @@ export class Loader<K, V> extends DataLoader<K, V> {
   private readonly primed = new Map<K, V>();
 
   prime(key: K, value: V | Promise<V> | Error): this {
-    // The first value primed is the one DataLoader keeps; a row loaded first and primed later is the
-    // same row read in the same request.
-    if (!(value instanceof Error) && !(value instanceof Promise) && !this.primed.has(key)) this.primed.set(key, value);
-    return super.prime(key, value);
+    if (value instanceof Error || value instanceof Promise) return super.prime(key, value);
+    // Kept here only: DataLoader would wrap each value in a promise that nobody may ask for. The first
+    // value primed is kept, as DataLoader keeps it; a row loaded and then primed is the same row read
+    // in the same request.
+    if (!this.primed.has(key)) this.primed.set(key, value);
+    return this;
+  }
+
+  load(key: K): Promise<V> {
+    const value = this.primed.get(key);
+    return value !== undefined || this.primed.has(key) ? Promise.resolve(value as V) : super.load(key);
   }
 
   clear(key: K): this {
