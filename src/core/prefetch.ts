@@ -15,7 +15,7 @@ import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages, whenReady } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
 import { getMetadataStorage } from 'type-graphql';
-import { arrayRowMapper, columnsFor, rowArraySql, rowColumns, rowMapper } from './rows';
+import { arrayRowMapper, columnsFor, rowArraySql, rowMapper } from './rows';
 
 /**
  * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
@@ -460,8 +460,8 @@ export function primeById<T extends object>(
 
 /**
  * SQL for a page of children per parent, as `childPages` reads it: `{total, rows}` (each row an
- * ObjectJson whose row ends with its position), rows
- * numbered from 1 in `orderBy` among those `where` keeps (which must include the viewer's row rule).
+ * ObjectJson), the rows after `offset` in `orderBy` among those `where` keeps (which must include the
+ * viewer's row rule, so hidden rows are neither counted nor numbered).
  */
 export function pageSql(
   ctx: Context,
@@ -478,17 +478,18 @@ export function pageSql(
   columns?: readonly string[],
 ): Promise<Sql> {
   const x = b.alias('x');
-  // Each row as its columns' values, then its position (decodePage reads it after the columns). The
-  // limit lets PostgreSQL stop reading a long list at the end of the page (one sort serves the window
-  // and the order, which are the same).
-  const row = rowArraySql(ctx.em, entity, x, [`${x}._position`], columns);
+  const row = rowArraySql(ctx.em, entity, x, [], columns);
+  // The page in the list's order, as PostGraphile reads one: `limit` and `offset` over the ordered
+  // rows, aggregated in the order the subquery yields them (an ordered aggregate would sort every
+  // page again). Positions follow from the offset (decodePage). The row past the page says whether
+  // there is a next one.
   return (n ? n(x) : Promise.resolve(undefined)).then(
     (nested) =>
       sql`json_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
-        'rows', coalesce((select json_agg(${objectJsonSql(row, nested)} order by ${x}._position) from (
-          select t.*, row_number() over (order by ${orderBy}) as _position from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
-          order by ${orderBy} limit ${String(offset + size + 1)}
-        ) ${x} where ${x}._position > ${String(offset)}), '[]'::json))`,
+        'rows', coalesce((select json_agg(${objectJsonSql(row, nested)}) from (
+          select t.* from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
+          order by ${orderBy} limit ${String(size + 1)} offset ${String(offset)}
+        ) ${x}), '[]'::json))`,
   );
 }
 
@@ -504,14 +505,15 @@ export function decodePage<T extends object>(
   entity: EntityClass<T>,
   json: { total: number; rows: ObjectJson[] },
   nested: NestedPrimer | undefined,
-  columns?: readonly string[],
+  columns: readonly string[] | undefined,
+  /** The page's offset: its rows are at positions offset + 1, offset + 2, ... of the list. */
+  offset: number,
 ): ChildPage<T> | Promise<ChildPage<T>> {
   const map = arrayRowMapper(ctx.em, entity, columns);
-  const position = (columns ?? rowColumns(ctx.em, entity)).length;
   const page: ChildPage<T> = { rows: [], positions: [], total: Number(json.total) };
   for (const item of json.rows) {
     page.rows.push(map(item[0]));
-    page.positions.push(Number(item[0][position]));
+    page.positions.push(offset + page.positions.length + 1);
   }
   const priming = nested ? joinPrimings(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i][1]))) : undefined;
   return priming ? priming.then(() => page) : page;
@@ -541,7 +543,7 @@ export function pagePrefetcher<T extends object>(
     },
     prime: (ctx, { spec, page, countOnly }, parent, json, nested, child) => {
       const loader = childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant);
-      return whenReady(decodePage(ctx, entity, json, nested, child?.columns), (result) => void loader.prime(parent.id, result));
+      return whenReady(decodePage(ctx, entity, json, nested, child?.columns, page.after ?? 0), (result) => void loader.prime(parent.id, result));
     },
   };
 }

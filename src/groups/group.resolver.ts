@@ -118,8 +118,13 @@ registerPrefetch('Group', 'members', {
     });
   },
   prime: (ctx, { spec, page }, group, json, nested, child) => {
-    const decoded = decodePage(ctx, Membership, json, (membership, n) =>
-      whenReady(primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested, child), () => undefined),
+    const decoded = decodePage(
+      ctx,
+      Membership,
+      json,
+      (membership, n) => whenReady(primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested, child), () => undefined),
+      undefined,
+      page.after ?? 0,
     );
     const loader = childPages(ctx, Membership, spec, page, memberSchools(ctx, child));
     return whenReady(decoded, (result) => void loader.prime(group.id, result));
