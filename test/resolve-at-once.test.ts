@@ -1,6 +1,7 @@
 import { isObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { getMetadataStorage } from 'type-graphql';
+import { LoaderRegistry } from '../src/core/context';
 import { Loader } from '../src/core/loaders';
 import { trellisSchema } from '../src/server/schema';
 
@@ -63,5 +64,28 @@ describe('Loader (core/loaders.ts)', () => {
     loader.clearAll();
     loader.prime(5, new Error('no'));
     await expect(loader.loadNow(5) as Promise<unknown>).rejects.toThrow('no');
+  });
+});
+
+describe('LoaderRegistry.atPosition (core/context.ts)', () => {
+  it('works a value out once per position, and again after a failure', () => {
+    const loaders = new LoaderRegistry();
+    const here: readonly unknown[] = [{}];
+    const there: readonly unknown[] = [{}];
+    let made = 0;
+    const make = () => ({ made: ++made });
+    expect(loaders.atPosition(here, make)).toBe(loaders.atPosition(here, make));
+    expect(loaders.atPosition(there, make)).not.toBe(loaders.atPosition(here, make));
+    expect(made).toBe(2);
+    // A bad argument (a cursor that does not decode) throws at every call, as without the cache.
+    const failing: readonly unknown[] = [{}];
+    for (let i = 0; i < 2; i++)
+      expect(() =>
+        loaders.atPosition(failing, () => {
+          throw new Error('bad cursor');
+        }),
+      ).toThrow('bad cursor');
+    // Each request has its own registry.
+    expect(new LoaderRegistry().atPosition(here, make)).toEqual({ made: 3 });
   });
 });

@@ -133,7 +133,9 @@ export class AlertResolver {
 
   @FieldResolver(() => TriggerRule, { description: 'The rule that fired, as it is now (its values when it fired are in `evidence.rule`).' })
   rule(@Root() alert: Alert, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): TriggerRule | Promise<TriggerRule> {
-    return alert.rule ?? (byId(ctx, TriggerRule, rowVariant(ctx, info, 'TriggerRule', false)).loadNow(alert.ruleId) as TriggerRule | Promise<TriggerRule>);
+    if (alert.rule) return alert.rule;
+    const rules = ctx.loaders.atPosition(info.fieldNodes, () => byId(ctx, TriggerRule, rowVariant(ctx, info, 'TriggerRule', false)));
+    return rules.loadNow(alert.ruleId) as TriggerRule | Promise<TriggerRule>;
   }
 
   @FieldResolver(() => GraphQLJSONObject, {

@@ -54,12 +54,12 @@ export class SchoolAlertsResolver {
     @Arg('status', () => [AlertStatus], { nullable: true, description: 'Only alerts in these states (all when left out).' })
     status?: AlertStatus[] | null,
   ) {
-    const spec = schoolAlertList(status);
-    const page = readPage(spec.list, pageArgs, isPosition);
-    // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
-    return whenReady(
-      childPages(ctx, Alert, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Alert', true)).loadNow(school.id),
-      (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })),
-    );
+    const { spec, page, loader } = ctx.loaders.atPosition(info.fieldNodes, () => {
+      const spec = schoolAlertList(status);
+      const page = readPage(spec.list, pageArgs, isPosition);
+      // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
+      return { spec, page, loader: childPages(ctx, Alert, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Alert', true)) };
+    });
+    return whenReady(loader.loadNow(school.id), (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })));
   }
 }

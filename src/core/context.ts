@@ -11,6 +11,24 @@ import { Viewer } from '../auth/viewer';
 export class LoaderRegistry {
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
+  /** What resolvers worked out per position in the document (`atPosition`). */
+  private readonly positions = new WeakMap<readonly unknown[], unknown>();
+
+  /**
+   * What a resolver works out from its arguments and selection alone (its loader and page), once per
+   * position in the document for this request. Every call at one position has the same arguments and
+   * the same selection (GraphQL fixes both for a request), and a large read calls one position
+   * hundreds of times (each school's bodies, each body's governors): building loader keys, reading the
+   * page arguments and the selection for each call was a few percent of a light request. One value per
+   * position: a resolver calls this once, with `info.fieldNodes`.
+   */
+  atPosition<T>(fieldNodes: readonly unknown[], create: () => T): T {
+    if (this.positions.has(fieldNodes)) return this.positions.get(fieldNodes) as T;
+    const value = create();
+    this.positions.set(fieldNodes, value);
+    return value;
+  }
+
   /** Loaders asked for on every row (`byId`), kept by owner and variant: no key string built per call. */
   private readonly keyed = new Map<object, Map<string, DataLoader<unknown, unknown>>>();
 

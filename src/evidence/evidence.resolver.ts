@@ -112,7 +112,7 @@ export class SchoolEvidenceResolver {
     description: 'The most recent inspection (by inspection date); null if never inspected.',
   })
   latestInspection(@Root() school: School, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Inspection | null | Promise<Inspection | null> {
-    return latestInspectionLoader(ctx, rowVariant(ctx, info, 'Inspection', false)).loadNow(school.id);
+    return ctx.loaders.atPosition(info.fieldNodes, () => latestInspectionLoader(ctx, rowVariant(ctx, info, 'Inspection', false))).loadNow(school.id);
   }
 
   @FieldResolver(() => InspectionConnection, { description: 'Inspections of this school, newest first.' })

@@ -67,6 +67,6 @@ export class SchoolLatestMeasuresResolver {
     @Arg('metric', () => [OutcomeMetric], { nullable: true, description: 'Only these metrics (all when left out).' })
     metric?: OutcomeMetric[] | null,
   ): OutcomeMeasure[] | Promise<OutcomeMeasure[]> {
-    return latestMeasuresLoader(ctx, metric, rowVariant(ctx, info, 'OutcomeMeasure', false)).loadNow(school.id);
+    return ctx.loaders.atPosition(info.fieldNodes, () => latestMeasuresLoader(ctx, metric, rowVariant(ctx, info, 'OutcomeMeasure', false))).loadNow(school.id);
   }
 }

@@ -93,14 +93,14 @@ export class GoverningBodyResolver {
     @Arg('includeFormer', { defaultValue: false, description: 'Include governors who have stood down (history).' }) includeFormer: boolean,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const spec = governorsList(includeFormer);
-    const page = readPage(spec.list, pageArgs, isPosition);
-    // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
+    const { spec, page, loader } = ctx.loaders.atPosition(info.fieldNodes, () => {
+      const spec = governorsList(includeFormer);
+      const page = readPage(spec.list, pageArgs, isPosition);
+      // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
+      return { spec, page, loader: childPages(ctx, Governorship, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Governorship', true)) };
+    });
     // At once when prefetched (loadNow), as are the people below.
-    return whenReady(
-      childPages(ctx, Governorship, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Governorship', true)).loadNow(body.id),
-      (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })),
-    );
+    return whenReady(loader.loadNow(body.id), (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })));
   }
 }
 
@@ -112,7 +112,8 @@ export class GovernorshipResolver {
     description: 'The governor; null when you may not see people (an API key without read:people).',
   })
   person(@Root() governorship: Governorship, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Person | null | Promise<Person | null> {
-    return whenReady(byId(ctx, Person, rowVariant(ctx, info, 'Person', false)).loadNow(governorship.person.id), (person) => person ?? null);
+    const people = ctx.loaders.atPosition(info.fieldNodes, () => byId(ctx, Person, rowVariant(ctx, info, 'Person', false)));
+    return whenReady(people.loadNow(governorship.person.id), (person) => person ?? null);
   }
 
   @FieldResolver(() => GoverningBody, {
@@ -227,7 +228,7 @@ export class SchoolGovernanceResolver {
     })
     kind?: GoverningBodyKind[],
   ): GoverningBody[] | Promise<GoverningBody[]> {
-    return governingBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false)).loadNow(school.id);
+    return ctx.loaders.atPosition(info.fieldNodes, () => governingBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false))).loadNow(school.id);
   }
 }
 
@@ -273,7 +274,7 @@ export class GroupGovernanceResolver {
     })
     kind?: GoverningBodyKind[],
   ): GoverningBody[] | Promise<GoverningBody[]> {
-    return groupBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false)).loadNow(group.id);
+    return ctx.loaders.atPosition(info.fieldNodes, () => groupBodiesOf(ctx, bodyKinds(kind), rowVariant(ctx, info, 'GoverningBody', false))).loadNow(group.id);
   }
 }
 

@@ -115,7 +115,8 @@ export class PersonResolver {
 export class PostResolver {
   @FieldResolver(() => Person, { nullable: true, description: 'The person holding the post; null when you may not see them.' })
   person(@Root() post: Post, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Person | null | Promise<Person | null> {
-    return whenReady(byId(ctx, Person, rowVariant(ctx, info, 'Person', false)).loadNow(post.person.id), (person) => person ?? null);
+    const people = ctx.loaders.atPosition(info.fieldNodes, () => byId(ctx, Person, rowVariant(ctx, info, 'Person', false)));
+    return whenReady(people.loadNow(post.person.id), (person) => person ?? null);
   }
 
   @FieldResolver(() => School, { nullable: true, description: 'The school served, for a school post.' })
@@ -146,13 +147,13 @@ export class SchoolStaffResolver {
     @Arg('includeEnded', { defaultValue: false, description: 'Include posts that have ended (history).' }) includeEnded: boolean,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const spec = staffList(includeEnded);
-    const page = readPage(spec.list, pageArgs, isPosition);
-    // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
-    return whenReady(
-      childPages(ctx, Post, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Post', true)).loadNow(school.id),
-      (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })),
-    );
+    const { spec, page, loader } = ctx.loaders.atPosition(info.fieldNodes, () => {
+      const spec = staffList(includeEnded);
+      const page = readPage(spec.list, pageArgs, isPosition);
+      // Only the total when only the total is asked (a prefetched count-only page is kept under its own key).
+      return { spec, page, loader: childPages(ctx, Post, spec, page, undefined, pageVariant(info) ?? rowVariant(ctx, info, 'Post', true)) };
+    });
+    return whenReady(loader.loadNow(school.id), (result) => childConnection(spec, page, result, (node, cursor) => ({ node, cursor })));
   }
 }
 
