@@ -12,7 +12,7 @@ export class LoaderRegistry {
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
   /** What resolvers worked out per position in the document (`atPosition`). */
-  private readonly positions = new WeakMap<readonly unknown[], unknown>();
+  private readonly positions = new WeakMap<object, unknown>();
 
   /**
    * What a resolver works out from its arguments and selection alone (its loader and page), once per
@@ -20,12 +20,13 @@ export class LoaderRegistry {
    * the same selection (GraphQL fixes both for a request), and a large read calls one position
    * hundreds of times (each school's bodies, each body's governors): building loader keys, reading the
    * page arguments and the selection for each call was a few percent of a light request. One value per
-   * position: a resolver calls this once, with `info.fieldNodes`.
+   * position: a resolver calls this once, with `info.fieldNodes`; a prefetcher priming the same field
+   * under many parents, with its planned field (core/prefetch.ts).
    */
-  atPosition<T>(fieldNodes: readonly unknown[], create: () => T): T {
-    if (this.positions.has(fieldNodes)) return this.positions.get(fieldNodes) as T;
+  atPosition<T>(position: object, create: () => T): T {
+    if (this.positions.has(position)) return this.positions.get(position) as T;
     const value = create();
-    this.positions.set(fieldNodes, value);
+    this.positions.set(position, value);
     return value;
   }
 

@@ -56,7 +56,16 @@ export interface Prefetcher<A = any> {
    * Decodes the JSON of one parent and primes the field's loader with it (and nested fields); `child`
    * is the plan below, for loaders whose key names it.
    */
-  prime(ctx: Context, prepared: A, parent: Record<string, any>, json: any, nested: NestedPrimer | undefined, child: Plan | undefined): Priming;
+  prime(
+    ctx: Context,
+    prepared: A,
+    parent: Record<string, any>,
+    json: any,
+    nested: NestedPrimer | undefined,
+    child: Plan | undefined,
+    /** The planned field: the same for every parent, so what the prime works out once (its loader) can be kept under it (`atPosition`). */
+    field: PlannedField,
+  ): Priming;
   /** Name of the GraphQL type of the objects the field returns, when fields below them can be prefetched too. */
   childType?: string;
   /** Whether the field is a connection (its objects are under edges { node } or nodes). */
@@ -347,6 +356,7 @@ export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any
         nested[i],
         field.child?.fields.length ? (child, n) => primeNested(ctx, field.child!, child, n) : undefined,
         field.child,
+        field,
       ),
     ),
   );
@@ -541,8 +551,8 @@ export function pagePrefetcher<T extends object>(
         return sql`json_build_object('total', (select count(*) from "${spec.table}" t where t."${spec.parentColumn}" = ${parent}.id${where}), 'rows', '[]'::json)`;
       return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, child?.columns);
     },
-    prime: (ctx, { spec, page, countOnly }, parent, json, nested, child) => {
-      const loader = childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant);
+    prime: (ctx, { spec, page, countOnly }, parent, json, nested, child, field) => {
+      const loader = ctx.loaders.atPosition(field, () => childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant));
       return whenReady(decodePage(ctx, entity, json, nested, child?.columns, page.after ?? 0), (result) => void loader.prime(parent.id, result));
     },
   };

@@ -45,9 +45,9 @@ registerPrefetch<OutcomeMetric[] | undefined>('School', 'latestMeasures', {
     return sql`coalesce((select json_agg(${rowArraySql(ctx.em, OutcomeMeasure, x, [], child?.columns)} order by ${x}.metric) from (
       select distinct on (${m}.metric) ${m}.* from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::json)`;
   },
-  prime: (ctx, metrics, school, json, _nested, child) => {
+  prime: (ctx, metrics, school, json, _nested, child, field) => {
     const rows = (json as unknown[][]).map(arrayRowMapper(ctx.em, OutcomeMeasure, child?.columns)) as OutcomeMeasure[];
-    const loader = latestMeasuresLoader(ctx, metrics, child?.variant);
+    const loader = ctx.loaders.atPosition(field, () => latestMeasuresLoader(ctx, metrics, child?.variant));
     const now = visibleRowsNow(ctx.viewer, rows);
     if (now) return void loader.prime(school.id, now);
     return visibleRows(ctx.viewer, rows).then((visible) => void loader.prime(school.id, visible));

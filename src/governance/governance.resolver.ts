@@ -207,8 +207,8 @@ registerPrefetch('School', 'governingBodies', {
       select gb.* from governing_body gb where gb.school_id = ${parent}.id
       ${groups}) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
-  prime: (ctx, kinds, school, json, nested, child) =>
-    primeBodies(ctx, governingBodiesOf(ctx, kinds ?? undefined, child?.variant), school.id, json, nested, child?.columns),
+  prime: (ctx, kinds, school, json, nested, child, field) =>
+    primeBodies(ctx, ctx.loaders.atPosition(field, () => governingBodiesOf(ctx, kinds ?? undefined, child?.variant)), school.id, json, nested, child?.columns),
 });
 
 @Resolver(() => School)
@@ -254,8 +254,8 @@ registerPrefetch('Group', 'governingBodies', {
     return sql`coalesce((select json_agg(${body} order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
       from (select * from governing_body gb where gb.group_id = ${parent}.id) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },
-  prime: (ctx, kinds, group, json, nested, child) =>
-    primeBodies(ctx, groupBodiesOf(ctx, kinds ?? undefined, child?.variant), group.id, json, nested, child?.columns),
+  prime: (ctx, kinds, group, json, nested, child, field) =>
+    primeBodies(ctx, ctx.loaders.atPosition(field, () => groupBodiesOf(ctx, kinds ?? undefined, child?.variant)), group.id, json, nested, child?.columns),
 });
 
 @Resolver(() => Group)

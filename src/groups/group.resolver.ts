@@ -117,7 +117,7 @@ registerPrefetch('Group', 'members', {
       return sql`json_build_array(${school})`;
     });
   },
-  prime: (ctx, { spec, page }, group, json, nested, child) => {
+  prime: (ctx, { spec, page }, group, json, nested, child, field) => {
     const decoded = decodePage(
       ctx,
       Membership,
@@ -126,7 +126,7 @@ registerPrefetch('Group', 'members', {
       undefined,
       page.after ?? 0,
     );
-    const loader = childPages(ctx, Membership, spec, page, memberSchools(ctx, child));
+    const loader = ctx.loaders.atPosition(field, () => childPages(ctx, Membership, spec, page, memberSchools(ctx, child)));
     return whenReady(decoded, (result) => void loader.prime(group.id, result));
   },
 });
