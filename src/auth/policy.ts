@@ -183,6 +183,26 @@ export function visibleRowsNow<T>(viewer: Viewer, rows: T[]): T[] | undefined {
   return kept;
 }
 
+/** What visibleRowNow answers when a rule has to wait (the caller's scope not read yet). */
+export const WAIT = Symbol('wait');
+
+/**
+ * visibleRowsNow for one row, without the arrays: the row when the viewer may read it, undefined when
+ * not, WAIT when a rule has to wait. A prefetch checks every related row (each governor's person) this way.
+ */
+export function visibleRowNow<T>(viewer: Viewer, row: T): T | undefined | typeof WAIT {
+  const rule = row && typeof row === 'object' ? rules.get(row.constructor.name) : undefined;
+  if (!rule) return row;
+  if (viewer.kind === 'app') return viewer.hasScope(rule.readScope) ? row : undefined;
+  if (viewer.kind !== 'person') return undefined;
+  const scope = viewer.scopeNow();
+  if (!scope) return WAIT;
+  if (scope.admin) return row;
+  const seen = rule.sees(scope, row, viewer);
+  if (typeof seen !== 'boolean') return WAIT;
+  return seen ? row : undefined;
+}
+
 async function visibleRowsWaiting<T>(viewer: Viewer, rows: T[]): Promise<T[]> {
   const checks = await Promise.all(rows.map((row) => (row && typeof row === 'object' ? maySee(viewer, row.constructor.name, row) : true)));
   return rows.filter((_, i) => checks[i]);

@@ -9,10 +9,10 @@ import {
   Kind,
   SelectionSetNode,
 } from 'graphql';
-import { rowFilter, visibleRows, visibleRowsNow } from '../auth/policy';
+import { rowFilter, visibleRowNow, visibleRows, WAIT } from '../auth/policy';
 import { preparedRows } from './prepared';
 import type { Context } from './context';
-import { byId, ChildList, ChildPage, childPages, whenReady } from './loaders';
+import { byId, ChildList, ChildPage, childPages, Loader, whenReady } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
 import { getMetadataStorage } from 'type-graphql';
 import { arrayRowMapper, columnsFor, rowArraySql, rowMapper } from './rows';
@@ -457,15 +457,25 @@ export function primeById<T extends object>(
   plan?: Plan,
 ): T | undefined | Promise<T | undefined> {
   if (id === undefined) return undefined;
-  const row = json ? arrayRowMapper(ctx.em, entity, plan?.columns)(json[0]) : undefined;
-  const settle = (visible: T | undefined): T | undefined | Promise<T | undefined> => {
-    byId(ctx, entity as EntityClass<T & { id: number }>, plan?.variant).prime(id, visible as (T & { id: number }) | undefined);
-    const priming = visible && nested ? nested(visible as Record<string, any>, json?.[1]) : undefined;
-    return priming ? priming.then(() => visible) : visible;
-  };
-  if (!row) return settle(undefined);
-  const now = visibleRowsNow(ctx.viewer, [row]);
-  return now ? settle(now[0]) : visibleRows(ctx.viewer, [row]).then(([visible]) => settle(visible));
+  const loader = byId(ctx, entity as EntityClass<T & { id: number }>, plan?.variant);
+  if (!json) return void loader.prime(id, undefined);
+  const row = arrayRowMapper(ctx.em, entity, plan?.columns)(json[0]);
+  const now = visibleRowNow(ctx.viewer, row);
+  if (now !== WAIT) return settleById(loader, id, now, nested, json);
+  return visibleRows(ctx.viewer, [row]).then(([visible]) => settleById(loader, id, visible, nested, json));
+}
+
+/** Primes one object as visible or not found, then the fields below it. */
+function settleById<T extends object>(
+  loader: Loader<number, (T & { id: number }) | undefined>,
+  id: number,
+  visible: T | undefined,
+  nested: NestedPrimer | undefined,
+  json: ObjectJson,
+): T | undefined | Promise<T | undefined> {
+  loader.prime(id, visible as (T & { id: number }) | undefined);
+  const priming = visible && nested ? nested(visible as Record<string, any>, json[1]) : undefined;
+  return priming ? priming.then(() => visible) : visible;
 }
 
 /**

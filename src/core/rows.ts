@@ -28,6 +28,8 @@ interface Compiled {
   keys: string[];
   /** Positional mappers of column subsets, by the subset joined with commas. */
   subsets: Map<string, ArrayRowMapper<unknown>>;
+  /** The same, by the column list itself (a plan's `columns`). */
+  byArray: WeakMap<readonly string[], ArrayRowMapper<unknown>>;
   prototype: object;
 }
 
@@ -51,6 +53,9 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
 export function arrayRowMapper<T extends object>(em: EntityManager, entity: EntityClass<T>, columns?: readonly string[]): ArrayRowMapper<T> {
   const found = compiledFor(em, entity);
   if (!columns) return found.positional as ArrayRowMapper<T>;
+  // A plan's column list is one array, asked for on every row it primes: found by the array first.
+  const known = found.byArray.get(columns);
+  if (known) return known as ArrayRowMapper<T>;
   const key = columns.join(',');
   let mapper = found.subsets.get(key);
   if (!mapper) {
@@ -67,6 +72,7 @@ export function arrayRowMapper<T extends object>(em: EntityManager, entity: Enti
     };
     found.subsets.set(key, mapper);
   }
+  found.byArray.set(columns, mapper);
   return mapper as ArrayRowMapper<T>;
 }
 
@@ -165,6 +171,7 @@ function compile(em: EntityManager, meta: EntityMetadata): Compiled {
     columnOf: new Map(names.map((name, i) => [name, columns[i]])),
     keys,
     subsets: new Map(),
+    byArray: new WeakMap(),
     prototype,
     keyed: (row) => {
       const object = Object.create(prototype) as Record<string, unknown>;
