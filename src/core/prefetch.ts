@@ -557,12 +557,13 @@ export function pagePrefetcher<T extends object>(
     },
     sql: async (ctx, { spec, page, countOnly }, parent, b, nested, child) => {
       const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, await rowFilter(ctx.viewer, spec.table));
-      if (countOnly)
-        return sql`json_build_object('total', (select count(*) from "${spec.table}" t where t."${spec.parentColumn}" = ${parent}.id${where}), 'rows', '[]'::json)`;
+      // Only the total: the bare count, not a page object around it (light asks hundreds of them).
+      if (countOnly) return sql`(select count(*) from "${spec.table}" t where t."${spec.parentColumn}" = ${parent}.id${where})`;
       return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, child?.columns);
     },
     prime: (ctx, { spec, page, countOnly }, parent, json, nested, child, field) => {
       const loader = ctx.loaders.atPosition(field, () => childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant));
+      if (countOnly) return void loader.prime(parent.id, { rows: [], positions: [], total: Number(json) });
       return whenReady(decodePage(ctx, entity, json, nested, child?.columns, page.after ?? 0), (result) => void loader.prime(parent.id, result));
     },
   };
