@@ -15,7 +15,7 @@ import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages, Loader, whenReady } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
 import { getMetadataStorage } from 'type-graphql';
-import { arrayRowMapper, columnsFor, rowArraySql, rowMapper } from './rows';
+import { arrayRowMapper, columnsFor, rowColumns, rowMapper, rowValuesSql } from './rows';
 
 /**
  * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
@@ -73,21 +73,22 @@ export interface Prefetcher<A = any> {
 }
 
 /**
- * One object as a prefetch statement writes it: `[row, nested]`, its row as `rowArraySql` writes it
- * and, when fields below it are planned, their values in plan order (`nestedSql`). Arrays rather
- * than `{r, n}` objects: PostgreSQL builds them faster and they are fewer bytes to send and parse.
+ * One object as a prefetch statement writes it: one flat JSON array, its row's column values (in the
+ * plan's columns, `rowValuesSql`) and then, when fields below it are planned, their values in plan
+ * order (`nestedSql`). One array per object: PostgreSQL's `json_build_array` is most of what the
+ * statement costs it, and arrays are fewer bytes to send and parse than `{r, n}` objects.
  */
-export type ObjectJson = [row: unknown[], nested?: any[]];
+export type ObjectJson = unknown[];
 
-/** SQL of an ObjectJson from the SQL of its row and of its nested values (none when nothing is planned below). */
-export function objectJsonSql(row: string, nested?: Sql): Sql {
-  return nested ? sql`json_build_array(${row}, ${nested})` : { sql: `json_build_array(${row})`, params: [] };
+/** SQL of an ObjectJson from the SQL list of its row's values and of its nested values (none when nothing is planned below). */
+export function objectJsonSql(values: string, nested?: Sql): Sql {
+  return nested ? sql`json_build_array(${values}, ${nested})` : { sql: `json_build_array(${values})`, params: [] };
 }
 
-/** Builds the nested values of a child row: a JSON array of the nested fields' values, in plan order. */
+/** Builds the nested values of a child row: the nested fields' values as an SQL list, in plan order. */
 export type NestedBuilder = (alias: string) => Promise<Sql>;
-/** Primes the nested fields of one decoded child object from its nested values. */
-export type NestedPrimer = (child: Record<string, any>, nested: any[] | undefined) => Priming;
+/** Primes the nested fields of one decoded child object from its array, where they start at `offset` (after its columns). */
+export type NestedPrimer = (child: Record<string, any>, values: any[], offset: number) => Priming;
 
 /**
  * What priming returns: nothing when it is done at once (the caller's scope already read, as on every
@@ -333,7 +334,7 @@ export function nestedBuilder(ctx: Context, plan: Plan | undefined, b: SqlBuilde
   return plan?.fields.length ? (alias) => nestedSql(ctx, plan, alias, b) : undefined;
 }
 
-/** The nested values of rows aliased `alias`: a JSON array of every planned field's value. */
+/** The nested values of rows aliased `alias`: every planned field's value, as an SQL list. */
 export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlBuilder): Promise<Sql> {
   const parts: Sql[] = [];
   for (const field of plan.fields) {
@@ -341,20 +342,19 @@ export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlB
       await field.prefetcher.sql(ctx, field.prepared, alias, b, nestedBuilder(ctx, field.child, b), field.child),
     );
   }
-  return { sql: `json_build_array(${parts.map((p) => p.sql).join(', ')})`, params: parts.flatMap((p) => p.params) };
+  return { sql: parts.map((p) => p.sql).join(', '), params: parts.flatMap((p) => p.params) };
 }
 
-/** Primes every planned field of one parent object from its decoded nested values. */
-export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any>, nested: any[] | undefined): Priming {
-  if (!nested) return;
+/** Primes every planned field of one parent object from its decoded array, where the fields' values start at `offset`. */
+export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any>, values: any[], offset: number): Priming {
   return joinPrimings(
     plan.fields.map((field, i) =>
       field.prefetcher.prime(
         ctx,
         field.prepared,
         parent,
-        nested[i],
-        field.child?.fields.length ? (child, n) => primeNested(ctx, field.child!, child, n) : undefined,
+        values[offset + i],
+        field.child?.fields.length ? (child, childValues, childOffset) => primeNested(ctx, field.child!, child, childValues, childOffset) : undefined,
         field.child,
         field,
       ),
@@ -373,13 +373,13 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   const n = plan.fields.length ? await nestedSql(ctx, plan, o, b) : undefined;
   // A prepared statement (core/prepared.ts): the same text for every request of this shape, so
   // PostgreSQL does not plan the whole nested statement again each time.
-  const object = objectJsonSql(rowArraySql(ctx.em, entity, o, [], plan.columns), n);
+  const object = objectJsonSql(rowValuesSql(ctx.em, entity, o, plan.columns), n);
   const rows = await preparedRows<{ id: string | number; o: ObjectJson }>(
     ctx.em,
     `select ${o}.id, ${object.sql} as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
     [...object.params, `{${ids.join(',')}}`],
   );
-  await Promise.all(rows.map((row) => primeById(ctx, entity, Number(row.id), row.o, (object, nested) => primeNested(ctx, plan, object, nested), plan)));
+  await Promise.all(rows.map((row) => primeById(ctx, entity, Number(row.id), row.o, nestedPrimer(ctx, plan), plan)));
   // An id with no row is primed as not found, as a load would answer it.
   const found = new Set(rows.map((row) => Number(row.id)));
   for (const id of ids) if (!found.has(id)) await primeById(ctx, entity, id, null, undefined, plan);
@@ -404,7 +404,7 @@ export async function prefetchPage<T extends object>(
   const b = new SqlBuilder();
   const o = b.alias('o');
   const n = plan.fields.length ? await nestedSql(ctx, plan, o, b) : undefined;
-  const object = objectJsonSql(rowArraySql(ctx.em, entity, o, [], plan.columns), n);
+  const object = objectJsonSql(rowValuesSql(ctx.em, entity, o, plan.columns), n);
   const condition = where(o);
   const order = orderBy(o);
   // The row past the page only says that there is a next page: nothing below it is read (PostgreSQL
@@ -419,7 +419,7 @@ export async function prefetchPage<T extends object>(
   const page = rows.map((row) => whole(row));
   await Promise.all(
     rows.map((row, i) =>
-      row.o ? primeById(ctx, entity, Number((page[i] as { id: unknown }).id), row.o, (object, nested) => primeNested(ctx, plan, object, nested), plan) : undefined,
+      row.o ? primeById(ctx, entity, Number((page[i] as { id: unknown }).id), row.o, nestedPrimer(ctx, plan), plan) : undefined,
     ),
   );
   return page;
@@ -439,7 +439,7 @@ export async function objectSql(
   columns?: readonly string[],
 ): Promise<Sql> {
   const alias = b.alias('o');
-  const object = objectJsonSql(rowArraySql(ctx.em, entity, alias, [], columns), nested && (await nested(alias)));
+  const object = objectJsonSql(rowValuesSql(ctx.em, entity, alias, columns), nested && (await nested(alias)));
   return sql`(select ${object} from "${table}" ${alias} where ${alias}.id = ${key})`;
 }
 
@@ -459,10 +459,21 @@ export function primeById<T extends object>(
   if (id === undefined) return undefined;
   const loader = byId(ctx, entity as EntityClass<T & { id: number }>, plan?.variant);
   if (!json) return void loader.prime(id, undefined);
-  const row = arrayRowMapper(ctx.em, entity, plan?.columns)(json[0]);
+  const row = arrayRowMapper(ctx.em, entity, plan?.columns)(json);
   const now = visibleRowNow(ctx.viewer, row);
-  if (now !== WAIT) return settleById(loader, id, now, nested, json);
-  return visibleRows(ctx.viewer, [row]).then(([visible]) => settleById(loader, id, visible, nested, json));
+  const width = nested ? rowWidth(ctx, entity, plan?.columns) : 0;
+  if (now !== WAIT) return settleById(loader, id, now, nested, json, width);
+  return visibleRows(ctx.viewer, [row]).then(([visible]) => settleById(loader, id, visible, nested, json, width));
+}
+
+/** How many values of an object's array are its row's: the plan's columns, or all of them. */
+function rowWidth(ctx: Context, entity: EntityClass<object>, columns: readonly string[] | undefined): number {
+  return (columns ?? rowColumns(ctx.em, entity)).length;
+}
+
+/** The primer of a plan's nested fields, for primeById and decodePage. */
+export function nestedPrimer(ctx: Context, plan: Plan | undefined): NestedPrimer | undefined {
+  return plan?.fields.length ? (object, values, offset) => primeNested(ctx, plan, object, values, offset) : undefined;
 }
 
 /** Primes one object as visible or not found, then the fields below it. */
@@ -472,9 +483,10 @@ function settleById<T extends object>(
   visible: T | undefined,
   nested: NestedPrimer | undefined,
   json: ObjectJson,
+  width: number,
 ): T | undefined | Promise<T | undefined> {
   loader.prime(id, visible as (T & { id: number }) | undefined);
-  const priming = visible && nested ? nested(visible as Record<string, any>, json[1]) : undefined;
+  const priming = visible && nested ? nested(visible as Record<string, any>, json, width) : undefined;
   return priming ? priming.then(() => visible) : visible;
 }
 
@@ -498,7 +510,7 @@ export function pageSql(
   columns?: readonly string[],
 ): Promise<Sql> {
   const x = b.alias('x');
-  const row = rowArraySql(ctx.em, entity, x, [], columns);
+  const row = rowValuesSql(ctx.em, entity, x, columns);
   // The page in the list's order, as PostGraphile reads one: `limit` and `offset` over the ordered
   // rows, aggregated in the order the subquery yields them (an ordered aggregate would sort every
   // page again). Positions follow from the offset (decodePage). The row past the page says whether
@@ -532,10 +544,11 @@ export function decodePage<T extends object>(
   const map = arrayRowMapper(ctx.em, entity, columns);
   const page: ChildPage<T> = { rows: [], positions: [], total: Number(json.total) };
   for (const item of json.rows) {
-    page.rows.push(map(item[0]));
+    page.rows.push(map(item));
     page.positions.push(offset + page.positions.length + 1);
   }
-  const priming = nested ? joinPrimings(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i][1]))) : undefined;
+  const width = nested ? rowWidth(ctx, entity, columns) : 0;
+  const priming = nested ? joinPrimings(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i], width))) : undefined;
   return priming ? priming.then(() => page) : page;
 }
 

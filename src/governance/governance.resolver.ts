@@ -7,7 +7,7 @@ import { byId, childConnection, childPages, ChildList, listsByParent, selectByPa
 import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
-import { arrayRowMapper, rowArraySql } from '../core/rows';
+import { arrayRowMapper, rowColumns, rowValuesSql } from '../core/rows';
 import { joinPrimings, NestedPrimer, ObjectJson, objectJsonSql, pageVariant, Priming, registerPrefetch, rowVariant, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
 import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
@@ -180,12 +180,14 @@ function primeBodies(
 ): Priming {
   const map = arrayRowMapper(ctx.em, GoverningBody, columns);
   const items = json as ObjectJson[];
-  const rows = items.map((item) => map(item[0]));
+  const rows = items.map((item) => map(item));
+  // The bodies' nested values follow their columns in each array.
+  const width = (columns ?? rowColumns(ctx.em, GoverningBody)).length;
   const settle = (visible: GoverningBody[]): Priming => {
     loader.prime(parentId, visible);
     if (!nested) return;
     const shown = new Set(visible);
-    return joinPrimings(rows.map((row, i) => (shown.has(row) ? nested(row as never, items[i][1]) : undefined)));
+    return joinPrimings(rows.map((row, i) => (shown.has(row) ? nested(row as never, items[i], width) : undefined)));
   };
   const now = visibleRowsNow(ctx.viewer, rows);
   return now ? settle(now) : visibleRows(ctx.viewer, rows).then(settle);
@@ -197,7 +199,7 @@ registerPrefetch('School', 'governingBodies', {
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
   sql: async (ctx, kinds, parent, b, nested, child) => {
     const x = b.alias('x');
-    const body = objectJsonSql(rowArraySql(ctx.em, GoverningBody, x, [], child?.columns), nested && (await nested(x)));
+    const body = objectJsonSql(rowValuesSql(ctx.em, GoverningBody, x, child?.columns), nested && (await nested(x)));
     const groups = wantsGroupBodies(kinds)
       ? `union all
       select gb.* from governing_body gb join membership m on m.group_id = gb.group_id and ${currentMembership('m')}
@@ -250,7 +252,7 @@ registerPrefetch('Group', 'governingBodies', {
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
   sql: async (ctx, kinds, parent, b, nested, child) => {
     const x = b.alias('x');
-    const body = objectJsonSql(rowArraySql(ctx.em, GoverningBody, x, [], child?.columns), nested && (await nested(x)));
+    const body = objectJsonSql(rowValuesSql(ctx.em, GoverningBody, x, child?.columns), nested && (await nested(x)));
     return sql`coalesce((select json_agg(${body} order by (${x}.kind = 'local_committee'), ${x}.name, ${x}.id)
       from (select * from governing_body gb where gb.group_id = ${parent}.id) ${x}${onlyKinds(x, kinds)}), '[]'::json)`;
   },

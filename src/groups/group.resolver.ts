@@ -6,15 +6,15 @@ import {
   andWhere,
   decodePage,
   nestedBuilder,
+  nestedPrimer,
+  ObjectJson,
   objectSql,
   pageSql,
   Plan,
   planBelow,
   prefetchObjects,
   primeById,
-  primeNested,
   registerPrefetch,
-  sql,
   SqlBuilder,
   whenReady,
 } from '../core/prefetch';
@@ -93,7 +93,7 @@ function memberSchools(ctx: Context, plan: Plan | undefined): ExtraColumns | und
     },
     after: async (rows) => {
       await Promise.all(
-        rows.map((row) => primeById(ctx, School, Number(row.school_id), row._school as never, (school, n) => primeNested(ctx, plan, school, n), plan)),
+        rows.map((row) => primeById(ctx, School, Number(row.school_id), row._school as never, nestedPrimer(ctx, plan), plan)),
       );
     },
   };
@@ -113,8 +113,8 @@ registerPrefetch('Group', 'members', {
   sql: async (ctx, { spec, page }, parent, b, nested, child) => {
     const where = andWhere(spec.where, await rowFilter(ctx.viewer, spec.table));
     return pageSql(ctx, Membership, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, async (membership) => {
-      const school = await objectSql(ctx, School, 'school', `${membership}.school_id`, b, nested, child?.columns);
-      return sql`json_build_array(${school})`;
+      // After the membership's columns, its one nested value: the school.
+      return objectSql(ctx, School, 'school', `${membership}.school_id`, b, nested, child?.columns);
     });
   },
   prime: (ctx, { spec, page }, group, json, nested, child, field) => {
@@ -122,7 +122,8 @@ registerPrefetch('Group', 'members', {
       ctx,
       Membership,
       json,
-      (membership, n) => whenReady(primeById(ctx, School, (membership as Membership).school.id, n?.[0] ?? null, nested, child), () => undefined),
+      (membership, values, offset) =>
+        whenReady(primeById(ctx, School, (membership as Membership).school.id, (values[offset] as ObjectJson | null) ?? null, nested, child), () => undefined),
       undefined,
       page.after ?? 0,
     );
