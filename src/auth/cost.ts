@@ -159,16 +159,29 @@ export function costError(cost: number): GraphQLError {
   });
 }
 
+const COSTS_PER_DOCUMENT = 100;
+
 /**
  * HTTP: the cost with the request's own variables, once the operation is known (after parse and
  * validation, which Apollo caches per document). Refused before anything runs.
  */
 export function costLimitPlugin(): ApolloServerPlugin {
+  const known = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operationName, request }) {
-          const cost = operationCost(schema, document, operationName, request.variables);
+          // Kept per parsed document (Apollo keeps one per query text) and variables: the same
+          // request shape is priced once, not walked again on every request.
+          let costs = known.get(document);
+          if (!costs) known.set(document, (costs = new Map()));
+          const key = `${operationName ?? ''}:${JSON.stringify(request.variables ?? {})}`;
+          let cost = costs.get(key);
+          if (cost === undefined) {
+            cost = operationCost(schema, document, operationName, request.variables);
+            if (costs.size >= COSTS_PER_DOCUMENT) costs.clear();
+            costs.set(key, cost);
+          }
           if (cost > MAX_OBJECTS) throw costError(cost);
         },
       };
