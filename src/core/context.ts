@@ -18,8 +18,8 @@ export class LoaderRegistry {
    * What a resolver works out from its arguments and selection alone (its loader and page), once per
    * position in the document for this request. Every call at one position has the same arguments and
    * the same selection (GraphQL fixes both for a request), and a large read calls one position
-   * hundreds of times (each school's bodies, each body's governors): building loader keys, reading the
-   * page arguments and the selection for each call was a few percent of a light request. One value per
+   * dozens to hundreds of times (each school's bodies, each governor's person): building loader keys,
+   * reading the page arguments and the selection for each call was a few percent of a light request. One value per
    * position: a resolver calls this once, with `info.fieldNodes`; a prefetcher priming the same field
    * under many parents, with its planned field (core/prefetch.ts).
    */

@@ -50,7 +50,7 @@ export class Loader<K, V> extends DataLoader<K, V> {
   /** The primed value at once, or the load's promise. */
   loadNow(key: K): V | Promise<V> {
     const value = this.primed.get(key);
-    return value !== undefined || this.primed.has(key) ? (value as V) : this.load(key);
+    return value !== undefined || this.primed.has(key) ? (value as V) : super.load(key);
   }
 }
 

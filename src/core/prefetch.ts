@@ -15,7 +15,7 @@ import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages, Loader, whenReady } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
 import { getMetadataStorage } from 'type-graphql';
-import { arrayRowMapper, columnsFor, rowColumns, rowMapper, rowValuesSql } from './rows';
+import { arrayRowMapper, columnsFor, rowMapper, rowValuesSql, rowWidth } from './rows';
 
 /**
  * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
@@ -96,8 +96,6 @@ export type NestedPrimer = (child: Record<string, any>, values: any[], offset: n
  * thousands of objects; a promise for each was a good part of its garbage.
  */
 export type Priming = void | Promise<void>;
-
-export { whenReady };
 
 /** One Priming for many: a promise only when one of them is. */
 export function joinPrimings(primings: Priming[]): Priming {
@@ -354,7 +352,7 @@ export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any
         field.prepared,
         parent,
         values[offset + i],
-        field.child?.fields.length ? (child, childValues, childOffset) => primeNested(ctx, field.child!, child, childValues, childOffset) : undefined,
+        nestedPrimer(ctx, field.child),
         field.child,
         field,
       ),
@@ -368,12 +366,9 @@ export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any
  */
 export async function prefetchObjects<T extends object>(ctx: Context, entity: EntityClass<T>, table: string, ids: number[], plan: Plan): Promise<void> {
   if (ids.length === 0) return;
-  const b = new SqlBuilder();
-  const o = b.alias('o');
-  const n = plan.fields.length ? await nestedSql(ctx, plan, o, b) : undefined;
+  const { o, object } = await rootSql(ctx, entity, plan);
   // A prepared statement (core/prepared.ts): the same text for every request of this shape, so
   // PostgreSQL does not plan the whole nested statement again each time.
-  const object = objectJsonSql(rowValuesSql(ctx.em, entity, o, plan.columns), n);
   const rows = await preparedRows<{ id: string | number; o: ObjectJson }>(
     ctx.em,
     `select ${o}.id, ${object.sql} as o from "${table}" ${o} where ${o}.id = any(?::bigint[])`,
@@ -383,6 +378,14 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   // An id with no row is primed as not found, as a load would answer it.
   const found = new Set(rows.map((row) => Number(row.id)));
   for (const id of ids) if (!found.has(id)) await primeById(ctx, entity, id, null, undefined, plan);
+}
+
+/** The alias of a prefetch's root rows and the SQL of each root object (its planned columns and everything below it). */
+async function rootSql(ctx: Context, entity: EntityClass<object>, plan: Plan): Promise<{ o: string; object: Sql }> {
+  const b = new SqlBuilder();
+  const o = b.alias('o');
+  const nested = plan.fields.length ? await nestedSql(ctx, plan, o, b) : undefined;
+  return { o, object: objectJsonSql(rowValuesSql(ctx.em, entity, o, plan.columns), nested) };
 }
 
 /**
@@ -401,10 +404,7 @@ export async function prefetchPage<T extends object>(
   size: number,
   plan: Plan,
 ): Promise<T[]> {
-  const b = new SqlBuilder();
-  const o = b.alias('o');
-  const n = plan.fields.length ? await nestedSql(ctx, plan, o, b) : undefined;
-  const object = objectJsonSql(rowValuesSql(ctx.em, entity, o, plan.columns), n);
+  const { o, object } = await rootSql(ctx, entity, plan);
   const condition = where(o);
   const order = orderBy(o);
   // The row past the page only says that there is a next page: nothing below it is read (PostgreSQL
@@ -461,14 +461,9 @@ export function primeById<T extends object>(
   if (!json) return void loader.prime(id, undefined);
   const row = arrayRowMapper(ctx.em, entity, plan?.columns)(json);
   const now = visibleRowNow(ctx.viewer, row);
-  const width = nested ? rowWidth(ctx, entity, plan?.columns) : 0;
+  const width = nested ? rowWidth(ctx.em, entity, plan?.columns) : 0;
   if (now !== WAIT) return settleById(loader, id, now, nested, json, width);
   return visibleRows(ctx.viewer, [row]).then(([visible]) => settleById(loader, id, visible, nested, json, width));
-}
-
-/** How many values of an object's array are its row's: the plan's columns, or all of them. */
-function rowWidth(ctx: Context, entity: EntityClass<object>, columns: readonly string[] | undefined): number {
-  return (columns ?? rowColumns(ctx.em, entity)).length;
 }
 
 /** The primer of a plan's nested fields, for primeById and decodePage. */
@@ -547,7 +542,7 @@ export function decodePage<T extends object>(
     page.rows.push(map(item));
     page.positions.push(offset + page.positions.length + 1);
   }
-  const width = nested ? rowWidth(ctx, entity, columns) : 0;
+  const width = nested ? rowWidth(ctx.em, entity, columns) : 0;
   const priming = nested ? joinPrimings(page.rows.map((row, i) => nested(row as Record<string, any>, json.rows[i], width))) : undefined;
   return priming ? priming.then(() => page) : page;
 }
@@ -570,7 +565,7 @@ export function pagePrefetcher<T extends object>(
     },
     sql: async (ctx, { spec, page, countOnly }, parent, b, nested, child) => {
       const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, await rowFilter(ctx.viewer, spec.table));
-      // Only the total: the bare count, not a page object around it (light asks hundreds of them).
+      // Only the total: the bare count, not a page object around it (light asks one per body).
       if (countOnly) return sql`(select count(*) from "${spec.table}" t where t."${spec.parentColumn}" = ${parent}.id${where})`;
       return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, child?.columns);
     },

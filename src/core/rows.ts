@@ -99,26 +99,26 @@ export function columnsFor(em: EntityManager, entity: EntityClass<object>, prope
 
 /**
  * SQL for the row aliased `alias` as a JSON array of its columns' values in `rowColumns` order (or of
- * `columns` only), then `extra` expressions: what look-ahead prefetch (core/prefetch.ts) reads rows
- * as. `to_json(row)` wrote every column's name again on every row, about a third of the bytes
- * PostgreSQL built and Node decoded; the values and their JSON forms are the same.
+ * `columns` only): what look-ahead prefetch (core/prefetch.ts) reads rows as. `to_json(row)` wrote
+ * every column's name again on every row, about a third of the bytes PostgreSQL built and Node
+ * decoded; the values and their JSON forms are the same.
  */
-export function rowArraySql(
-  em: EntityManager,
-  entity: EntityClass<object>,
-  alias: string,
-  extra: string[] = [],
-  columns?: readonly string[],
-): string {
-  return `json_build_array(${[rowValuesSql(em, entity, alias, columns), ...extra].join(', ')})`;
+export function rowArraySql(em: EntityManager, entity: EntityClass<object>, alias: string, columns?: readonly string[]): string {
+  return `json_build_array(${rowValuesSql(em, entity, alias, columns)})`;
 }
 
 /** The same values as a list (`x."id", x."name"`), for an array that goes on with more values after them. */
 export function rowValuesSql(em: EntityManager, entity: EntityClass<object>, alias: string, columns?: readonly string[]): string {
   const parts = (columns ?? rowColumns(em, entity)).map((column) => `${alias}."${column}"`);
-  // PostgreSQL takes at most 100 arguments to a function; no Trellis table comes near.
+  // PostgreSQL takes at most 100 arguments to a function, and an object's nested values follow its
+  // columns in the same array; no Trellis table comes near.
   if (parts.length > 90) throw new Error(`${entity.name} has too many columns for json_build_array`);
   return parts.join(', ');
+}
+
+/** How many values of a row's array (rowValuesSql) are its columns': `columns`, or all of them. */
+export function rowWidth(em: EntityManager, entity: EntityClass<object>, columns?: readonly string[]): number {
+  return (columns ?? rowColumns(em, entity)).length;
 }
 
 /** Maps every row; the usual call. */

@@ -87,7 +87,7 @@ registerPrefetch('School', 'latestInspection', {
   prepare: () => null,
   sql: async (ctx, _prepared, parent, b, _nested, child) => {
     const i = b.alias('i');
-    return sql`(select ${rowArraySql(ctx.em, Inspection, i, [], child?.columns)} from inspection ${i} where ${i}.school_id = ${parent}.id order by ${i}.inspected_on desc, ${i}.id desc limit 1)`;
+    return sql`(select ${rowArraySql(ctx.em, Inspection, i, child?.columns)} from inspection ${i} where ${i}.school_id = ${parent}.id order by ${i}.inspected_on desc, ${i}.id desc limit 1)`;
   },
   prime: (ctx, _prepared, school, json, _nested, child, field) => {
     ctx.loaders.atPosition(field, () => latestInspectionLoader(ctx, child?.variant)).prime(school.id, json ? arrayRowMapper(ctx.em, Inspection, child?.columns)(json) : null);

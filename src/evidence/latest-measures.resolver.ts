@@ -42,7 +42,7 @@ registerPrefetch<OutcomeMetric[] | undefined>('School', 'latestMeasures', {
     const x = b.alias('x');
     const filter = wanted ? { sql: ` and ${m}.metric = any(?::text[])`, params: [`{${wanted.join(',')}}`] } : '';
     // Only the columns the selection asks for (`child`), as arrays of values.
-    return sql`coalesce((select json_agg(${rowArraySql(ctx.em, OutcomeMeasure, x, [], child?.columns)} order by ${x}.metric) from (
+    return sql`coalesce((select json_agg(${rowArraySql(ctx.em, OutcomeMeasure, x, child?.columns)} order by ${x}.metric) from (
       select distinct on (${m}.metric) ${m}.* from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::json)`;
   },
   prime: (ctx, metrics, school, json, _nested, child, field) => {

@@ -7,7 +7,7 @@ import { byId, childConnection, childPages, ChildList, listsByParent, selectByPa
 import { registerNodeTypes } from '../core/node.resolver';
 import { ConnectionType, EdgeType, isPosition, PageArgs, readPage } from '../core/pagination';
 import { loadByGlobalId, mutate } from '../core/mutation';
-import { arrayRowMapper, rowColumns, rowValuesSql } from '../core/rows';
+import { arrayRowMapper, rowValuesSql, rowWidth } from '../core/rows';
 import { joinPrimings, NestedPrimer, ObjectJson, objectJsonSql, pageVariant, Priming, registerPrefetch, rowVariant, Sql, relationPrefetcher, pagePrefetcher, sql } from '../core/prefetch';
 import { visibleRows, visibleRowsNow } from '../auth/policy';
 import { check, fail, requireOrder, UserError, UserErrorCode } from '../core/user-errors';
@@ -182,7 +182,7 @@ function primeBodies(
   const items = json as ObjectJson[];
   const rows = items.map((item) => map(item));
   // The bodies' nested values follow their columns in each array.
-  const width = (columns ?? rowColumns(ctx.em, GoverningBody)).length;
+  const width = rowWidth(ctx.em, GoverningBody, columns);
   const settle = (visible: GoverningBody[]): Priming => {
     loader.prime(parentId, visible);
     if (!nested) return;

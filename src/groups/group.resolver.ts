@@ -1,6 +1,6 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { byId, childConnection, childPages, ChildList, ExtraColumns, listsByParent, selectByParent } from '../core/loaders';
+import { byId, childConnection, childPages, ChildList, ExtraColumns, listsByParent, selectByParent, whenReady } from '../core/loaders';
 import { rowFilter } from '../auth/policy';
 import {
   andWhere,
@@ -16,7 +16,6 @@ import {
   primeById,
   registerPrefetch,
   SqlBuilder,
-  whenReady,
 } from '../core/prefetch';
 import { fromGlobalId } from '../core/node';
 import { registerNodeTypes } from '../core/node.resolver';

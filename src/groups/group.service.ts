@@ -33,6 +33,16 @@ function groupConditions(kind: GroupKind[] | undefined, filter: GroupFilter | un
 
 export type GroupKey = [string, number];
 
+/** The conditions of a page of groups: the list's, and after the `after` key (keyset pagination, name then id). */
+function pageConditions(kind: GroupKind[] | undefined, filter: GroupFilter | undefined, after: GroupKey | undefined, g = 'g') {
+  const conditions = groupConditions(kind, filter, g);
+  if (after) {
+    conditions.sql.push(`(${g}.name, ${g}.id) > (?, ?::bigint)`);
+    conditions.params.push(...after);
+  }
+  return conditions;
+}
+
 /**
  * The same page as findGroups, with everything planned below its groups (core/prefetch.ts), in one
  * statement.
@@ -46,11 +56,7 @@ export function prefetchGroups(
   plan: Plan,
 ): Promise<Group[]> {
   const where = (g: string) => {
-    const { sql, params } = groupConditions(kind, filter, g);
-    if (after) {
-      sql.push(`(${g}.name, ${g}.id) > (?, ?::bigint)`);
-      params.push(...after);
-    }
+    const { sql, params } = pageConditions(kind, filter, after, g);
     return { sql: sql.join(' and '), params };
   };
   return prefetchPage(ctx, Group, 'school_group', where, (g) => `${g}.name, ${g}.id`, size, plan);
@@ -64,11 +70,7 @@ export async function findGroups(
   after: GroupKey | undefined,
   limit: number,
 ): Promise<Group[]> {
-  const { sql, params } = groupConditions(kind, filter);
-  if (after) {
-    sql.push('(g.name, g.id) > (?, ?)');
-    params.push(...after);
-  }
+  const { sql, params } = pageConditions(kind, filter, after);
   const where = sql.length ? `where ${sql.join(' and ')}` : '';
   const rows: Record<string, unknown>[] = await em
     .getConnection()
