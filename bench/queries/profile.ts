@@ -81,10 +81,25 @@ async function main(): Promise<void> {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + 1);
   }
   const total = profile.samples.length;
+  // Inclusive time (INCLUSIVE=1): each sample counts once for every function on its stack, which
+  // shows what a synchronous piece of work costs with everything it calls (async hops cut stacks).
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const inclusive = new Map<string, number>();
+  for (const id of profile.samples as number[]) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+      const frame = nodes.get(at).callFrame;
+      const fn = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/.*node_modules\//, '').replace(/.*\/dist\//, 'dist/')}:${frame.lineNumber}`;
+      if (!seen.has(fn)) inclusive.set(fn, (inclusive.get(fn) ?? 0) + 1);
+      seen.add(fn);
+    }
+  }
   const top = (map: Map<string, number>, n: number) =>
     [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`).join('\n');
   console.log(`${name}: ${requests * concurrency} requests (${concurrency} at a time) in ${elapsed.toFixed(0)} ms, ${(elapsed / (requests * concurrency)).toFixed(0)} ms each, ${((cpu.user + cpu.system) / 1000 / (requests * concurrency)).toFixed(2)} ms of this process's CPU each (server and client)`);
   console.log(`by package:\n${top(byPackage, 15)}\nby function (self time):\n${top(byFunction, Number(process.env.TOP ?? 25))}`);
+  if (process.env.INCLUSIVE) console.log(`by function (inclusive):\n${top(inclusive, Number(process.env.INCLUSIVE) || 40)}`);
   await server.close();
   await orm.close(true);
 }

@@ -14,6 +14,12 @@ export interface RowRule {
   writeScope?: AppScope;
   /** Whether a person with this scope may read the row. */
   sees(scope: Scope, row: any, viewer: Viewer): boolean | Promise<boolean>;
+  /**
+   * The columns `sees` reads besides the row's id. A prefetch reads only the columns a selection
+   * needs (core/prefetch.ts), and these are kept among them; left out, every key column is kept.
+   * test/row-rule-reads.test.ts holds each rule to its list.
+   */
+  reads?: readonly string[];
   /** The same rule in SQL on the table aliased `t`, for lists paged and counted in SQL. */
   sql?(scope: Scope, viewer: Viewer): { sql: string; params: unknown[] };
   /** Whether a person may change the row; defaults to `sees`. */
@@ -42,6 +48,7 @@ export function schoolRowRule(readScope: AppScope, writeScope?: AppScope, column
     readScope,
     writeScope,
     sees: (scope, row) => scope.schoolIds.has(schoolOf(row) ?? -1),
+    reads: [column],
     sql: (scope) => ({ sql: `t."${column}" = any(?::int[])`, params: [intArray(scope.schoolIds)] }),
   };
 }
@@ -50,6 +57,7 @@ registerRowRule('Person', 'person', {
   readScope: AppScope.READ_PEOPLE,
   writeScope: AppScope.WRITE_PEOPLE,
   sees: (_scope, row, viewer) => viewer.peopleNow()?.has(row.id) ?? viewer.people().then((people) => people.has(row.id)),
+  reads: [],
   // Anyone who may write may name a person (e.g. to appoint them); the body or school is what is checked.
   changes: () => true,
 });
@@ -60,6 +68,7 @@ registerRowRule('Post', 'post', {
   writeScope: AppScope.WRITE_PEOPLE,
   sees: (scope, row, viewer) =>
     scope.schoolIds.has(idOf(row.school) ?? -1) || scope.groupIds.has(idOf(row.group) ?? -1) || idOf(row.person) === viewer.personId,
+  reads: ['school_id', 'group_id', 'person_id'],
   sql: (scope, viewer) => ({
     sql: `t.school_id = any(?::int[]) or t.group_id = any(?::int[]) or t.person_id = ?`,
     params: [intArray(scope.schoolIds), intArray(scope.groupIds), viewer.personId ?? 0],
@@ -72,6 +81,7 @@ registerRowRule('GoverningBody', 'governing_body', {
   readScope: AppScope.READ_GOVERNANCE,
   writeScope: AppScope.WRITE_GOVERNANCE,
   sees: (scope, row) => scope.bodyIds.has(row.id),
+  reads: [],
   sql: (scope) => ({ sql: `t.id = any(?::int[])`, params: [intArray(scope.bodyIds)] }),
   changes: (scope, row) => scope.manageBodyIds.has(row.id),
 });
@@ -80,6 +90,7 @@ registerRowRule('Governorship', 'governorship', {
   readScope: AppScope.READ_GOVERNANCE,
   writeScope: AppScope.WRITE_GOVERNANCE,
   sees: (scope, row, viewer) => scope.bodyIds.has(idOf(row.governingBody) ?? -1) || idOf(row.person) === viewer.personId,
+  reads: ['governing_body_id', 'person_id'],
   sql: (scope, viewer) => ({
     sql: `t.governing_body_id = any(?::int[]) or t.person_id = ?`,
     params: [intArray(scope.bodyIds), viewer.personId ?? 0],
@@ -91,6 +102,7 @@ registerRowRule('SupportLink', 'support_link', {
   readScope: AppScope.READ_SCHOOLS,
   writeScope: AppScope.WRITE_SUPPORT,
   sees: (scope, row) => scope.schoolIds.has(idOf(row.giver) ?? -1) || scope.schoolIds.has(idOf(row.receiver) ?? -1),
+  reads: ['giver_id', 'receiver_id'],
   sql: (scope) => ({
     sql: `t.giver_id = any(?::int[]) or t.receiver_id = any(?::int[])`,
     params: [intArray(scope.schoolIds), intArray(scope.schoolIds)],
@@ -103,6 +115,7 @@ registerRowRule('Alert', 'alert', {
   readScope: AppScope.READ_ALERTS,
   writeScope: AppScope.WRITE_ALERTS,
   sees: (scope, row) => scope.alertSchoolIds.has(schoolOf(row) ?? -1),
+  reads: ['school_id'],
   sql: (scope) => ({ sql: `t.school_id = any(?::int[])`, params: [intArray(scope.alertSchoolIds)] }),
   changes: (scope, row) => scope.schoolIds.has(schoolOf(row) ?? -1),
 });
@@ -136,6 +149,20 @@ function fallbackChange(scope: Scope, row: any): boolean {
   const group = idOf(row.group) ?? idOf(row.groupId);
   if (group !== undefined) return scope.groupIds.has(group);
   return false;
+}
+
+/**
+ * The columns the read rule of `typeName` needs besides the id: none for public types, the rule's
+ * `reads`, or undefined (every key column) for a rule that does not say.
+ */
+export function ruleReads(typeName: string): readonly string[] | undefined {
+  const rule = rules.get(typeName);
+  return rule ? rule.reads : [];
+}
+
+/** Every read rule, by type name and table: for tests that hold each rule to its `reads`. */
+export function rowRules(): { typeName: string; table: string; rule: RowRule }[] {
+  return [...tables].map(([table, typeName]) => ({ typeName, table, rule: rules.get(typeName)! }));
 }
 
 export function isPrivateType(typeName: string): boolean {

@@ -9,13 +9,13 @@ import {
   Kind,
   SelectionSetNode,
 } from 'graphql';
-import { rowFilter, visibleRowNow, visibleRows, WAIT } from '../auth/policy';
+import { rowFilter, ruleReads, visibleRowNow, visibleRows, WAIT } from '../auth/policy';
 import { preparedRows } from './prepared';
 import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages, Loader, whenReady } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
 import { getMetadataStorage } from 'type-graphql';
-import { arrayRowMapper, columnsFor, rowMapper, rowValuesSql, rowWidth } from './rows';
+import { arrayRowMapper, columnsFor, rowValuesSql, rowWidth } from './rows';
 
 /**
  * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
@@ -41,12 +41,20 @@ export interface Sql {
   params: unknown[];
 }
 
+/** What a prefetcher may need of the selection under its field, besides its arguments. */
+export interface Selection {
+  /** Only `totalCount` is asked (countOnlyNodes). */
+  countOnly: boolean;
+  /** For a connection, the fields asked of its edges besides `node` (edgeFieldNames). */
+  edgeFields: readonly string[];
+}
+
 export interface Prefetcher<A = any> {
   /**
    * Arguments as the resolver would get them, turned into what the SQL and the loader key need;
    * throwing (e.g. a bad cursor) leaves the field to its resolver, which reports the error.
    */
-  prepare(args: Record<string, unknown>, selection: { countOnly: boolean }): A;
+  prepare(args: Record<string, unknown>, selection: Selection): A;
   /**
    * One JSON value per parent row (`parent` is the SQL alias of the parent's row): its rows, each an
    * ObjectJson whose nested values are `nested(alias)`, so fields below are prefetched too.
@@ -70,6 +78,12 @@ export interface Prefetcher<A = any> {
   childType?: string;
   /** Whether the field is a connection (its objects are under edges { node } or nodes). */
   connection?: boolean;
+  /**
+   * The columns of the parent's row the field reads besides its id (in SQL, priming and its
+   * resolver): a relation its foreign key. The parent's rows are read with these; left out, with
+   * every key column.
+   */
+  parentColumns?: readonly string[];
 }
 
 /**
@@ -221,21 +235,31 @@ function isComputed(typeName: string, fieldName: string): boolean {
 }
 
 /**
- * The columns of `typeName`'s rows a selection of these field names needs: the keys, and the column
- * of each field that is one. Undefined (read every column) when a field is computed by a resolver
- * that is not a prefetched one (it may read any column), or is not a column at all, or the type is no
- * entity. Prefetched fields read only the keys of the row they hang from.
+ * The columns of `typeName`'s rows a selection of these field names needs: the id, the column of
+ * each field that is one, the columns the type's read rule looks at (auth/policy.ts `reads`) and
+ * those prefetched fields read (`parentColumns`: a relation's foreign key). Undefined (read every
+ * column) when a field is computed by a resolver that is not a prefetched one (it may read any
+ * column), or is not a column at all, or the type is no entity. A rule or prefetcher that does not
+ * say what it reads gets every key column.
  */
 function selectionColumns(ctx: Context, typeName: string, fieldNames: Iterable<string>): string[] | undefined {
   const meta = ctx.em.getMetadata().find(typeName);
   if (!meta?.class) return undefined;
   const properties = new Set<string>();
+  const rule = ruleReads(typeName);
+  let keys: string[] | undefined = rule && [...rule];
   for (const name of fieldNames) {
-    if (name === '__typename' || name === 'id' || prefetchers.has(`${typeName}.${name}`)) continue;
+    if (name === '__typename' || name === 'id') continue;
+    const prefetcher = prefetchers.get(`${typeName}.${name}`);
+    if (prefetcher) {
+      if (keys && prefetcher.parentColumns) keys.push(...prefetcher.parentColumns);
+      else keys = undefined;
+      continue;
+    }
     if (isComputed(typeName, name)) return undefined;
     properties.add(name);
   }
-  return columnsFor(ctx.em, meta.class as EntityClass<object>, properties);
+  return columnsFor(ctx.em, meta.class as EntityClass<object>, properties, keys);
 }
 
 /** Selection sets of a connection's objects: under `edges { node }` and `nodes`. */
@@ -285,6 +309,24 @@ export function countOnlyNodes(nodes: readonly FieldNode[]): boolean {
   );
 }
 
+/**
+ * The names of the fields a connection's selection asks of its edges, other than `node`: what a page's
+ * rows must hold besides the objects (a membership's role and dates). Kept per list of field nodes.
+ */
+export function edgeFieldNames(info: GraphQLResolveInfo, nodes: readonly FieldNode[]): readonly string[] {
+  let names = edgeFields.get(nodes);
+  if (!names) {
+    const found = new Set<string>();
+    for (const node of nodes)
+      for (const field of node.selectionSet ? fieldsOf(info, node.selectionSet, undefined) : [])
+        if (field.name.value === 'edges' && field.selectionSet)
+          for (const edge of fieldsOf(info, field.selectionSet, undefined)) if (edge.name.value !== 'node') found.add(edge.name.value);
+    edgeFields.set(nodes, (names = [...found]));
+  }
+  return names;
+}
+const edgeFields = new WeakMap<readonly FieldNode[], readonly string[]>();
+
 /** countOnlyNodes for a resolver: the loader key variant its page is read under. */
 export const pageVariant = (info: GraphQLResolveInfo): string | undefined => (countOnlyNodes(info.fieldNodes) ? 'count' : undefined);
 
@@ -305,7 +347,10 @@ function planFor(ctx: Context, info: GraphQLResolveInfo, typeName: string, sets:
     if (!prefetcher || !definition) continue;
     let prepared: unknown;
     try {
-      prepared = prefetcher.prepare(getArgumentValues(definition, nodes[0], info.variableValues), { countOnly: countOnlyNodes(nodes) });
+      prepared = prefetcher.prepare(getArgumentValues(definition, nodes[0], info.variableValues), {
+        countOnly: countOnlyNodes(nodes),
+        edgeFields: prefetcher.connection ? edgeFieldNames(info, nodes) : [],
+      });
     } catch {
       continue; // the resolver reports the bad argument
     }
@@ -380,20 +425,21 @@ export async function prefetchObjects<T extends object>(ctx: Context, entity: En
   for (const id of ids) if (!found.has(id)) await primeById(ctx, entity, id, null, undefined, plan);
 }
 
-/** The alias of a prefetch's root rows and the SQL of each root object (its planned columns and everything below it). */
-async function rootSql(ctx: Context, entity: EntityClass<object>, plan: Plan): Promise<{ o: string; object: Sql }> {
+/** The alias of a prefetch's root rows and the SQL of each root object (its `columns` and everything planned below it). */
+async function rootSql(ctx: Context, entity: EntityClass<object>, plan: Plan, columns = plan.columns): Promise<{ o: string; object: Sql }> {
   const b = new SqlBuilder();
   const o = b.alias('o');
   const nested = plan.fields.length ? await nestedSql(ctx, plan, o, b) : undefined;
-  return { o, object: objectJsonSql(rowValuesSql(ctx.em, entity, o, plan.columns), nested) };
+  return { o, object: objectJsonSql(rowValuesSql(ctx.em, entity, o, columns), nested) };
 }
 
 /**
  * The root of a prefetch for a page of a top-level list (`groups`): the rows `where` selects (SQL on
  * the alias it is given), in `orderBy`, `size` of them and one more (which tells whether a next page
  * exists), with everything planned below the first `size`, in one statement rather than the page and
- * then its objects. Primes as prefetchObjects does and returns the rows whole, in order, for the page
- * itself (its nodes and cursors).
+ * then its objects. Primes as prefetchObjects does and returns the page's objects, in order: each
+ * with the plan's columns and the order's `keyColumns` (its cursor), the one past the page with its
+ * key columns alone.
  */
 export async function prefetchPage<T extends object>(
   ctx: Context,
@@ -401,26 +447,30 @@ export async function prefetchPage<T extends object>(
   table: string,
   where: (alias: string) => Sql,
   orderBy: (alias: string) => string,
+  keyColumns: readonly string[],
   size: number,
   plan: Plan,
 ): Promise<T[]> {
-  const { o, object } = await rootSql(ctx, entity, plan);
+  // The plan's columns and the cursor's; the objects are primed under the plan's variant (more
+  // columns than it names never hurt a reader).
+  const columns = plan.columns && columnsFor(ctx.em, entity, [], [...plan.columns, ...keyColumns]);
+  const read = columns === plan.columns ? plan : { ...plan, columns };
+  const past = columnsFor(ctx.em, entity, [], keyColumns)!;
+  const { o, object } = await rootSql(ctx, entity, plan, columns);
   const condition = where(o);
   const order = orderBy(o);
   // The row past the page only says that there is a next page: nothing below it is read (PostgreSQL
   // evaluates a case's branch only when it is taken, and one sort serves the window and the order).
-  const rows = await preparedRows<Record<string, unknown> & { o: ObjectJson | null }>(
+  const rows = await preparedRows<{ o: ObjectJson }>(
     ctx.em,
-    `select ${o}.*, case when row_number() over (order by ${order}) <= ? then ${object.sql} end as o
+    `select case when row_number() over (order by ${order}) <= ? then ${object.sql} else json_build_array(${rowValuesSql(ctx.em, entity, o, past)}) end as o
      from "${table}" ${o}${condition.sql ? ` where ${condition.sql}` : ''} order by ${order} limit ?`,
     [size, ...object.params, ...condition.params, size + 1],
   );
-  const whole = rowMapper(ctx.em, entity);
-  const page = rows.map((row) => whole(row));
+  const map = arrayRowMapper(ctx.em, entity, columns);
+  const page = rows.map((row, i) => (i < size ? map(row.o) : arrayRowMapper(ctx.em, entity, past)(row.o)));
   await Promise.all(
-    rows.map((row, i) =>
-      row.o ? primeById(ctx, entity, Number((page[i] as { id: unknown }).id), row.o, nestedPrimer(ctx, plan), plan) : undefined,
-    ),
+    rows.slice(0, size).map((row, i) => primeById(ctx, entity, Number((page[i] as { id: unknown }).id), row.o, nestedPrimer(ctx, plan), read)),
   );
   return page;
 }
@@ -559,6 +609,7 @@ export function pagePrefetcher<T extends object>(
   return {
     childType,
     connection: true,
+    parentColumns: [],
     prepare: (args, { countOnly }) => {
       const spec = listOf(args);
       return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition), countOnly };
@@ -590,6 +641,7 @@ export function relationPrefetcher<T extends object>(
 ): Prefetcher<null> {
   return {
     childType,
+    parentColumns: [column],
     prepare: () => null,
     sql: (ctx, _prepared, parent, b, nested, child) => objectSql(ctx, entity, table, `${parent}.${column}`, b, nested, child?.columns),
     prime: (ctx, _prepared, parent, json, nested, child) => {

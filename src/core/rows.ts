@@ -26,6 +26,8 @@ interface Compiled {
   columnOf: Map<string, string>;
   /** The primary key, every many-to-one column and every other `*_id` column: what row rules, relations and loaders read. */
   keys: string[];
+  /** The primary key's column. */
+  primary: string;
   /** Positional mappers of column subsets, by the subset joined with commas. */
   subsets: Map<string, ArrayRowMapper<unknown>>;
   /** The same, by the column list itself (a plan's `columns`). */
@@ -83,12 +85,18 @@ export function rowColumns(em: EntityManager, entity: EntityClass<object>): read
 
 /**
  * The columns a read of `entity` needs for the given properties (GraphQL fields of the same name),
- * always with the keys (primary key, many-to-one and other `*_id` columns), in `rowColumns` order; undefined when
- * one of the properties is not a column, so the caller reads them all.
+ * in `rowColumns` order, with the primary key and `also` (columns; by default every key: many-to-one
+ * and other `*_id` columns); undefined when one of the properties is not a column, so the caller
+ * reads them all.
  */
-export function columnsFor(em: EntityManager, entity: EntityClass<object>, properties: Iterable<string>): string[] | undefined {
+export function columnsFor(
+  em: EntityManager,
+  entity: EntityClass<object>,
+  properties: Iterable<string>,
+  also?: Iterable<string>,
+): string[] | undefined {
   const found = compiledFor(em, entity);
-  const wanted = new Set(found.keys);
+  const wanted = new Set(also ? [found.primary, ...also] : found.keys);
   for (const property of properties) {
     const column = found.columnOf.get(property);
     if (!column) return undefined;
@@ -175,6 +183,7 @@ function compile(em: EntityManager, meta: EntityMetadata): Compiled {
     setters,
     columnOf: new Map(names.map((name, i) => [name, columns[i]])),
     keys,
+    primary: meta.properties[meta.primaryKeys[0]].fieldNames[0],
     subsets: new Map(),
     byArray: new WeakMap(),
     prototype,

@@ -84,6 +84,7 @@ export function measuresLoader(ctx: Context, filter: MeasureFilter): DataLoader<
 // Only the columns the selection asks for (the plan below, `child`), as an array of values.
 registerPrefetch('School', 'latestInspection', {
   childType: 'Inspection',
+  parentColumns: [],
   prepare: () => null,
   sql: async (ctx, _prepared, parent, b, _nested, child) => {
     const i = b.alias('i');

@@ -34,6 +34,7 @@ export function latestMeasuresLoader(ctx: Context, metrics?: OutcomeMetric[] | n
 // The same rows in the statement of the list above the school (core/prefetch.ts).
 registerPrefetch<OutcomeMetric[] | undefined>('School', 'latestMeasures', {
   childType: 'OutcomeMeasure',
+  parentColumns: [],
   prepare: (args) => (args.metric ? [...(args.metric as OutcomeMetric[])] : undefined),
   sql: async (ctx, metrics, parent, b, _nested, child) => {
     const wanted = metrics ? [...new Set(metrics)].sort() : undefined;
@@ -41,8 +42,9 @@ registerPrefetch<OutcomeMetric[] | undefined>('School', 'latestMeasures', {
     const m = b.alias('m');
     const x = b.alias('x');
     const filter = wanted ? { sql: ` and ${m}.metric = any(?::text[])`, params: [`{${wanted.join(',')}}`] } : '';
-    // Only the columns the selection asks for (`child`), as arrays of values.
-    return sql`coalesce((select json_agg(${rowArraySql(ctx.em, OutcomeMeasure, x, child?.columns)} order by ${x}.metric) from (
+    // Only the columns the selection asks for (`child`), as arrays of values, aggregated in the order
+    // `distinct on` yields them (by metric): an ordered aggregate would sort them again.
+    return sql`coalesce((select json_agg(${rowArraySql(ctx.em, OutcomeMeasure, x, child?.columns)}) from (
       select distinct on (${m}.metric) ${m}.* from outcome_measure ${m} where ${m}.school_id = ${parent}.id${filter} order by ${m}.metric, ${m}.academic_year desc) ${x}), '[]'::json)`;
   },
   prime: (ctx, metrics, school, json, _nested, child, field) => {

@@ -196,6 +196,7 @@ function primeBodies(
 // The same bodies, same order, through the same row rule, in the statement of the list above the school.
 registerPrefetch('School', 'governingBodies', {
   childType: 'GoverningBody',
+  parentColumns: [],
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
   sql: async (ctx, kinds, parent, b, nested, child) => {
     const x = b.alias('x');
@@ -249,6 +250,7 @@ function groupBodiesOf(ctx: Context, kinds?: GoverningBodyKind[], variant?: stri
 
 registerPrefetch('Group', 'governingBodies', {
   childType: 'GoverningBody',
+  parentColumns: [],
   prepare: (args) => bodyKinds(args.kind as GoverningBodyKind[] | undefined) ?? null,
   sql: async (ctx, kinds, parent, b, nested, child) => {
     const x = b.alias('x');

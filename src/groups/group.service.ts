@@ -59,7 +59,7 @@ export function prefetchGroups(
     const { sql, params } = pageConditions(kind, filter, after, g);
     return { sql: sql.join(' and '), params };
   };
-  return prefetchPage(ctx, Group, 'school_group', where, (g) => `${g}.name, ${g}.id`, size, plan);
+  return prefetchPage(ctx, Group, 'school_group', where, (g) => `${g}.name, ${g}.id`, ['name', 'id'], size, plan);
 }
 
 /** Groups in name order (id breaks ties), after a (name, id) key: keyset pagination. */
