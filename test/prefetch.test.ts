@@ -177,14 +177,16 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
     expect(counted.filter((text) => /^select (o_\d+\.id, json_build_array\(|case when row_number)/.test(text))).toHaveLength(3);
   });
 
-  it("reads members' memberships as id and school when their edges ask nothing else, without mixing them up with whole ones", async () => {
-    // The same page asked both ways in one request (group.resolver.ts leanEdges): a lean edge's
-    // membership is read as its id and school alone, under its own loader variant.
+  it("reads members' memberships with the columns their edges ask for, without mixing them up with whole ones", async () => {
+    // The same page asked three ways in one request (group.resolver.ts membershipColumns): memberships
+    // are read with the columns their edges ask for (school alone, with role and dates, or whole),
+    // each under its own loader variant.
     const BOTH = `query ($trust: ID!) {
       group(id: $trust) {
         lean: members(first: 10) { totalCount edges { cursor node { urn } } }
         whole: members(first: 10) { edges { cursor role joinedOn leftOn membership { id } node { urn } } }
         typed: members(first: 10) { edges { __typename node { urn } } }
+        dated: members(first: 10) { edges { role joinedOn leftOn node { urn } } }
       }
       groups(first: 3) { edges { node { members(first: 3) { edges { node { urn } } } more: members(first: 3) { edges { role node { urn } } } } } }
     }`;
@@ -196,6 +198,7 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
       expect(lean.edges.length, name).toBeGreaterThan(0);
       expect(lean.edges.map((edge: any) => [edge.cursor, edge.node.urn])).toEqual(whole.edges.map((edge: any) => [edge.cursor, edge.node.urn]));
       for (const edge of whole.edges) expect(edge.role && edge.joinedOn && edge.membership.id, name).toBeTruthy();
+      expect(prefetched.data.group.dated.edges).toEqual(whole.edges.map(({ role, joinedOn, leftOn, node }: any) => ({ role, joinedOn, leftOn, node })));
       for (const group of prefetched.data.groups.edges) for (const edge of group.node.more.edges) expect(edge.role, name).toBeTruthy();
     }
   });

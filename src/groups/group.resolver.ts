@@ -103,20 +103,27 @@ function memberSchools(ctx: Context, plan: Plan | undefined): ExtraColumns | und
 
 const membersPage = (args: Record<string, unknown>, { edgeFields }: Selection) => {
   const spec = membersList(!!args.includeFormer);
-  return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition), lean: leanEdges(edgeFields) };
+  return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition), edgeFields };
 };
 
 /**
- * Edges that ask for nothing of the membership but its school (and their cursor, a position): the
- * memberships are then read as their id and school alone, under the loader variant 'lean'. Most
- * reads of members want the schools only, and a membership's kind, role and dates were a third of
- * what a list of members cost to build and send.
+ * The columns of the memberships a selection of member edges needs: the id, the school (the node)
+ * and the membership's own fields the edges ask for (role, joinedOn, leftOn); undefined (every
+ * column) when an edge asks for the membership itself. Most reads of members want the schools
+ * alone, and a membership's kind, role and dates were a third of what a list of members cost to
+ * build and send. Kept per selection (edgeFieldNames keeps one array per position).
  */
-const LEAN_EDGE = new Set(['cursor', '__typename']);
-const leanEdges = (edgeFields: readonly string[]): boolean => edgeFields.every((name) => LEAN_EDGE.has(name));
-let leanColumns: readonly string[] | undefined;
-const membershipColumns = (ctx: Context, lean: boolean): readonly string[] | undefined =>
-  lean ? (leanColumns ??= columnsFor(ctx.em, Membership, [], ['school_id'])) : undefined;
+function membershipColumns(ctx: Context, edgeFields: readonly string[]): readonly string[] | undefined {
+  if (!edgeColumns.has(edgeFields)) {
+    const fields = edgeFields.filter((name) => name !== 'cursor' && name !== '__typename');
+    edgeColumns.set(edgeFields, fields.includes('membership') ? undefined : columnsFor(ctx.em, Membership, fields, ['school_id']));
+  }
+  return edgeColumns.get(edgeFields);
+}
+const edgeColumns = new WeakMap<readonly string[], readonly string[] | undefined>();
+
+/** The loader variant of memberships read with those columns (whole rows have none). */
+const membershipVariant = (columns: readonly string[] | undefined) => columns?.join(',');
 
 // A group's members (and everything below them) in the statement of the group itself, when the group
 // is read by `group(id)` or `groups`: the same list, page and row rule as the resolver's.
@@ -125,25 +132,26 @@ registerPrefetch('Group', 'members', {
   parentColumns: [],
   connection: true,
   prepare: membersPage,
-  sql: async (ctx, { spec, page, lean }, parent, b, nested, child) => {
+  sql: async (ctx, { spec, page, edgeFields }, parent, b, nested, child) => {
     const where = andWhere(spec.where, await rowFilter(ctx.viewer, spec.table));
     const school = async (membership: string) => objectSql(ctx, School, 'school', `${membership}.school_id`, b, nested, child?.columns);
     // After the membership's columns, its one nested value: the school.
-    const columns = membershipColumns(ctx, lean);
+    const columns = membershipColumns(ctx, edgeFields);
     return pageSql(ctx, Membership, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, school, columns);
   },
-  prime: (ctx, { spec, page, lean }, group, json, nested, child, field) => {
+  prime: (ctx, { spec, page, edgeFields }, group, json, nested, child, field) => {
+    const columns = membershipColumns(ctx, edgeFields);
     const decoded = decodePage(
       ctx,
       Membership,
       json,
       (membership, values, offset) =>
         whenReady(primeById(ctx, School, (membership as Membership).school.id, (values[offset] as ObjectJson | null) ?? null, nested, child), () => undefined),
-      membershipColumns(ctx, lean),
+      columns,
       page.after ?? 0,
     );
     const loader = ctx.loaders.atPosition(field, () =>
-      childPages(ctx, Membership, spec, page, memberSchools(ctx, child), lean ? 'lean' : undefined),
+      childPages(ctx, Membership, spec, page, memberSchools(ctx, child), membershipVariant(columns)),
     );
     return whenReady(decoded, (result) => void loader.prime(group.id, result));
   },
@@ -203,7 +211,7 @@ export class GroupResolver {
     const plan = planBelow(ctx, info, 'School', true);
     const schoolsLoader = byId(ctx, School, plan?.variant);
     // The variant a prefetch primed these edges' memberships under (whole rows when loaded here).
-    const variant = leanEdges(edgeFieldNames(info, info.fieldNodes)) ? 'lean' : undefined;
+    const variant = membershipVariant(membershipColumns(ctx, edgeFieldNames(info, info.fieldNodes)));
     return whenReady(childPages(ctx, Membership, spec, page, memberSchools(ctx, plan), variant).loadNow(group.id), (result) => {
       const memberships = result.rows.slice(0, page.size);
       // The page's schools, at once when prefetched (as they are with the page), so each edge is built at once.
