@@ -559,12 +559,14 @@ export function pageSql(
   // The page in the list's order, as PostGraphile reads one: `limit` and `offset` over the ordered
   // rows, aggregated in the order the subquery yields them (an ordered aggregate would sort every
   // page again). Positions follow from the offset (decodePage). The row past the page says whether
-  // there is a next one.
+  // there is a next one. The subquery keeps only the columns read (nested fields read the keys among
+  // them): its rows are sorted, and narrow rows sort and read faster.
+  const kept = columns ? columns.map((column) => `t."${column}"`).join(', ') : 't.*';
   return (n ? n(x) : Promise.resolve(undefined)).then(
     (nested) =>
       sql`json_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
         'rows', coalesce((select json_agg(${objectJsonSql(row, nested)}) from (
-          select t.* from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
+          select ${kept} from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
           order by ${orderBy} limit ${String(size + 1)} offset ${String(offset)}
         ) ${x}), '[]'::json))`,
   );
