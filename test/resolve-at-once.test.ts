@@ -30,6 +30,26 @@ describe('plain fields (server/schema.ts plainFields)', () => {
     }
     // Names, kinds, dates and the like across the schema: hundreds of them.
     expect(plain).toBeGreaterThan(200);
+    // Fields a type inherits (every connection's edges, pageInfo and totalCount, every edge's node
+    // and cursor come from the generic classes in core/pagination.ts) are plain too; a total, which
+    // may be a promise (counted on demand), is read by a resolver as plain as one can be.
+    const resolvedFor = new Set(storage.fieldResolvers.map((r) => `${(r.getObjectType?.() as { name?: string } | undefined)?.name}.${r.schemaName}`));
+    let inherited = 0;
+    for (const type of storage.objectTypes) {
+      const built = schema.getType(type.name);
+      if (!isObjectType(built) || !/(Edge|Connection)$/.test(type.name)) continue;
+      for (const name of ['node', 'cursor', 'edges', 'pageInfo', 'totalCount']) {
+        const field = built.getFields()[name];
+        const own = (type.fields ?? []).some((f) => f.schemaName === name);
+        if (!field || own || resolvedFor.has(`${type.name}.${name}`) || field.extensions?.trellisGuard) continue;
+        if (name === 'totalCount') {
+          expect(field.resolve!({ [name]: 'value' }, {}, {}, {} as never), `${type.name}.${name}`).toBe('value');
+          expect(field.resolve!.length, `${type.name}.${name}: a plain read`).toBe(1);
+        } else expect(field.resolve, `${type.name}.${name}`).toBeUndefined();
+        inherited += 1;
+      }
+    }
+    expect(inherited).toBeGreaterThan(50);
     const school = schema.getType('School');
     if (!isObjectType(school)) throw new Error('School is an object type');
     for (const name of ['name', 'urn', 'phase']) expect(school.getFields()[name].resolve, `School.${name}`).toBeUndefined();

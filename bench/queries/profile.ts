@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 200 });
   await post('Profiler.start');
+  // ALLOC=<n>: also sample allocations (V8's sampling heap profiler), to see what makes the garbage.
+  if (process.env.ALLOC) await post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   const elapsed = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const { profile } = await post('Profiler.stop');
+  const allocations = process.env.ALLOC ? (await post('HeapProfiler.stopSampling')).profile : undefined;
 
   const nodes = new Map<number, any>(profile.nodes.map((node: any) => [node.id, node]));
   const byPackage = new Map<string, number>();
@@ -99,6 +102,21 @@ async function main(): Promise<void> {
     [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`).join('\n');
   console.log(`${name}: ${requests * concurrency} requests (${concurrency} at a time) in ${elapsed.toFixed(0)} ms, ${(elapsed / (requests * concurrency)).toFixed(0)} ms each, ${((cpu.user + cpu.system) / 1000 / (requests * concurrency)).toFixed(2)} ms of this process's CPU each (server and client)`);
   console.log(`by package:\n${top(byPackage, 15)}\nby function (self time):\n${top(byFunction, Number(process.env.TOP ?? 25))}`);
+  if (allocations) {
+    // Bytes allocated by each function itself (sampled), largest first.
+    const bytes = new Map<string, number>();
+    let all = 0;
+    const walk = (node: any) => {
+      const frame = node.callFrame;
+      const fn = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/.*node_modules\//, '').replace(/.*\/dist\//, 'dist/')}:${frame.lineNumber}`;
+      bytes.set(fn, (bytes.get(fn) ?? 0) + node.selfSize);
+      all += node.selfSize;
+      for (const child of node.children ?? []) walk(child);
+    };
+    walk(allocations.head);
+    const lines = [...bytes].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.ALLOC) || 30);
+    console.log(`allocated (sampled, per request): ${(all / (requests * concurrency) / 1024).toFixed(0)} KB\n${lines.map(([fn, n]) => `${((100 * n) / all).toFixed(1).padStart(5)}%  ${fn}`).join('\n')}`);
+  }
   if (process.env.INCLUSIVE) console.log(`by function (inclusive):\n${top(inclusive, Number(process.env.INCLUSIVE) || 40)}`);
   await server.close();
   await orm.close(true);

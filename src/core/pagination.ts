@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { ArgsType, ClassType, Extensions, Field, Int, ObjectType } from 'type-graphql';
 
 /** Bounds on `first`, as GitHub's API has them: every list is paged, and no page is unbounded. */
 export const MAX_PAGE_SIZE = 100;
@@ -123,6 +123,13 @@ export function EdgeType<TNode extends object>(nodeType: ClassType<TNode>, nodeD
   return Edge;
 }
 
+/**
+ * Marks a field whose value may be a promise (a connection's total, counted only when asked for). The
+ * compiled executor reads a field without a resolver inline and cannot wait for it, so such a field
+ * keeps a plain resolver (server/schema.ts plainFields). An edge's node and cursor are values.
+ */
+export const MAY_WAIT = 'trellisMayWait';
+
 export function ConnectionType<TEdge extends object>(edgeType: ClassType<TEdge>) {
   @ObjectType()
   abstract class Connection {
@@ -133,6 +140,7 @@ export function ConnectionType<TEdge extends object>(edgeType: ClassType<TEdge>)
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'How many items the whole list holds.' })
+    @Extensions({ [MAY_WAIT]: true })
     totalCount!: number;
   }
   return Connection;

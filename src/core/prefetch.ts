@@ -390,19 +390,15 @@ export async function nestedSql(ctx: Context, plan: Plan, alias: string, b: SqlB
 
 /** Primes every planned field of one parent object from its decoded array, where the fields' values start at `offset`. */
 export function primeNested(ctx: Context, plan: Plan, parent: Record<string, any>, values: any[], offset: number): Priming {
-  return joinPrimings(
-    plan.fields.map((field, i) =>
-      field.prefetcher.prime(
-        ctx,
-        field.prepared,
-        parent,
-        values[offset + i],
-        nestedPrimer(ctx, field.child),
-        field.child,
-        field,
-      ),
-    ),
-  );
+  // Called for every object primed (each governor, each member school): no array or closure per
+  // call unless some priming has to wait.
+  let waiting: Promise<void>[] | undefined;
+  for (let i = 0; i < plan.fields.length; i++) {
+    const field = plan.fields[i];
+    const priming = field.prefetcher.prime(ctx, field.prepared, parent, values[offset + i], nestedPrimer(ctx, field.child), field.child, field);
+    if (priming instanceof Promise) (waiting ??= []).push(priming);
+  }
+  if (waiting) return Promise.all(waiting).then(() => undefined);
 }
 
 /**
@@ -518,7 +514,10 @@ export function primeById<T extends object>(
 
 /** The primer of a plan's nested fields, for primeById and decodePage. */
 export function nestedPrimer(ctx: Context, plan: Plan | undefined): NestedPrimer | undefined {
-  return plan?.fields.length ? (object, values, offset) => primeNested(ctx, plan, object, values, offset) : undefined;
+  if (!plan?.fields.length) return undefined;
+  // One per plan and request, not one per object primed (it was a twentieth of the garbage of the
+  // executive head's query).
+  return ctx.loaders.atPosition(plan, (): NestedPrimer => (object, values, offset) => primeNested(ctx, plan, object, values, offset));
 }
 
 /** Primes one object as visible or not found, then the fields below it. */
@@ -571,6 +570,8 @@ export function pageSql(
         ) ${x}), '[]'::json))`,
   );
 }
+
+const nothing = (): void => undefined;
 
 /** ` and (a) and (b)` for the conditions given, skipping undefined ones. */
 export function andWhere(...conditions: (Sql | string | undefined)[]): Sql {
@@ -646,8 +647,6 @@ export function relationPrefetcher<T extends object>(
     parentColumns: [column],
     prepare: () => null,
     sql: (ctx, _prepared, parent, b, nested, child) => objectSql(ctx, entity, table, `${parent}.${column}`, b, nested, child?.columns),
-    prime: (ctx, _prepared, parent, json, nested, child) => {
-      return whenReady(primeById(ctx, entity, idOf(parent), json, nested, child), () => undefined);
-    },
+    prime: (ctx, _prepared, parent, json, nested, child) => whenReady(primeById(ctx, entity, idOf(parent), json, nested, child), nothing),
   };
 }

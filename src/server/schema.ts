@@ -5,6 +5,7 @@ import { GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, lexicographicSo
 import '../database/entities';
 import { buildSchema, getMetadataStorage, NonEmptyArray } from 'type-graphql';
 import { nodeTypeName } from '../core/node';
+import { MAY_WAIT } from '../core/pagination';
 import { AuditResolver } from '../auth/audit';
 import { applyGuards } from '../auth/guard';
 import { leanFieldResolvers } from './lean-resolvers';
@@ -126,11 +127,16 @@ function plainFields(schema: GraphQLSchema): void {
   const byTarget = new Map<unknown, (typeof storage.objectTypes)[number] | (typeof storage.interfaceTypes)[number]>(
     [...storage.objectTypes, ...storage.interfaceTypes].map((type) => [type.target, type]),
   );
-  // A type's fields as type-graphql built them: its interfaces' first, its own overriding them.
+  // A type's fields as type-graphql built them: its superclass's (a connection's edges, an edge's
+  // node and cursor come from the generic classes in core/pagination.ts, and had type-graphql's
+  // resolver with its middleware dispatch on every edge) and its interfaces' first, its own
+  // overriding them.
   const fieldsOf = (target: unknown): NonNullable<(typeof storage.objectTypes)[number]['fields']> => {
     const type = byTarget.get(target);
-    if (!type) return [];
-    return [...(type.interfaceClasses ?? []).flatMap((parent) => fieldsOf(parent)), ...(type.fields ?? [])];
+    const parent = typeof target === 'function' ? Object.getPrototypeOf(target) : undefined;
+    const inherited = parent && parent !== Function.prototype ? fieldsOf(parent) : [];
+    if (!type) return inherited;
+    return [...inherited, ...(type.interfaceClasses ?? []).flatMap((face) => fieldsOf(face)), ...(type.fields ?? [])];
   };
   for (const type of storage.objectTypes) {
     const built = schema.getType(type.name);
@@ -138,10 +144,13 @@ function plainFields(schema: GraphQLSchema): void {
     const fields = built.getFields();
     for (const field of fieldsOf(type.target)) {
       const graphqlField = fields[field.schemaName];
-      if (!graphqlField || withResolver.get(field.target)?.has(field.name)) continue;
+      // A field resolver may be declared for the class that declares the field or for this subclass.
+      if (!graphqlField || withResolver.get(field.target)?.has(field.name) || withResolver.get(type.target)?.has(field.name)) continue;
       if (field.middlewares?.length || field.roles?.length) continue;
       const property = field.name;
-      graphqlField.resolve = property === field.schemaName ? undefined : (root: Record<string, unknown>) => root[property];
+      // A field that may hold a promise (MAY_WAIT: a total counted on demand) needs a resolver to return it.
+      const inline = property === field.schemaName && !graphqlField.extensions?.[MAY_WAIT];
+      graphqlField.resolve = inline ? undefined : (root: Record<string, unknown>) => root[property];
     }
   }
 }
