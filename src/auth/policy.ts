@@ -20,8 +20,14 @@ export interface RowRule {
    * test/row-rule-reads.test.ts holds each rule to its list.
    */
   reads?: readonly string[];
-  /** The same rule in SQL on the table aliased `t`, for lists paged and counted in SQL. */
-  sql?(scope: Scope, viewer: Viewer): { sql: string; params: unknown[] };
+  /**
+   * The same rule in SQL on the table aliased `t`, for lists paged and counted in SQL. `column` gives
+   * a column's SQL (`t."school_id"`); a list under a parent gives the parent's key for the column the
+   * list hangs from (a school's alerts: the school's id for `school_id`), and a rule that writes its
+   * columns with it no longer depends on the row there, so PostgreSQL checks it once per parent
+   * instead of on every row (and does not sort the caller's ids into every index scan).
+   */
+  sql?(scope: Scope, viewer: Viewer, column: (name: string) => string): { sql: string; params: unknown[] };
   /** Whether a person may change the row; defaults to `sees`. */
   changes?(scope: Scope, row: any, viewer: Viewer): boolean | Promise<boolean>;
 }
@@ -49,7 +55,7 @@ export function schoolRowRule(readScope: AppScope, writeScope?: AppScope, column
     writeScope,
     sees: (scope, row) => scope.schoolIds.has(schoolOf(row) ?? -1),
     reads: [column],
-    sql: (scope) => ({ sql: `t."${column}" = any(?::int[])`, params: [intArray(scope.schoolIds)] }),
+    sql: (scope, _viewer, on) => ({ sql: `${on(column)} = any(?::int[])`, params: [intArray(scope.schoolIds)] }),
   };
 }
 
@@ -116,7 +122,7 @@ registerRowRule('Alert', 'alert', {
   writeScope: AppScope.WRITE_ALERTS,
   sees: (scope, row) => scope.alertSchoolIds.has(schoolOf(row) ?? -1),
   reads: ['school_id'],
-  sql: (scope) => ({ sql: `t.school_id = any(?::int[])`, params: [intArray(scope.alertSchoolIds)] }),
+  sql: (scope, _viewer, on) => ({ sql: `${on('school_id')} = any(?::int[])`, params: [intArray(scope.alertSchoolIds)] }),
   changes: (scope, row) => scope.schoolIds.has(schoolOf(row) ?? -1),
 });
 registerRowRule('SelfEvaluation', 'self_evaluation', schoolRowRule(AppScope.READ_EVIDENCE, AppScope.WRITE_EVIDENCE));
@@ -239,7 +245,12 @@ async function visibleRowsWaiting<T>(viewer: Viewer, rows: T[]): Promise<T[]> {
  * The SQL condition (on alias `t`) that keeps a list of `table` to what the viewer may read; undefined
  * when nothing needs filtering (public tables, admins, apps with the read scope).
  */
-export async function rowFilter(viewer: Viewer, table: string): Promise<{ sql: string; params: unknown[] } | undefined> {
+export async function rowFilter(
+  viewer: Viewer,
+  table: string,
+  /** The parent a list hangs from: its rows' `column` equals `key` (SQL), which a rule may check instead. */
+  parent?: { column: string; key: string },
+): Promise<{ sql: string; params: unknown[] } | undefined> {
   const typeName = tables.get(table);
   const rule = typeName ? rules.get(typeName) : undefined;
   if (!rule) return undefined;
@@ -247,7 +258,8 @@ export async function rowFilter(viewer: Viewer, table: string): Promise<{ sql: s
   if (viewer.kind !== 'person') return { sql: 'false', params: [] };
   const scope = await viewer.scope();
   if (scope.admin) return undefined;
-  return rule.sql ? rule.sql(scope, viewer) : { sql: 'false', params: [] };
+  const on = (name: string) => (parent && name === parent.column ? parent.key : `t."${name}"`);
+  return rule.sql ? rule.sql(scope, viewer, on) : { sql: 'false', params: [] };
 }
 
 export type ChangeVerdict = 'allowed' | 'hidden' | 'forbidden';

@@ -618,7 +618,9 @@ export function pagePrefetcher<T extends object>(
       return { spec, page: readPage(spec.list, args as unknown as PageArgs, isPosition), countOnly };
     },
     sql: async (ctx, { spec, page, countOnly }, parent, b, nested, child) => {
-      const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, await rowFilter(ctx.viewer, spec.table));
+      // The row rule on the parent's key where it reads the column the list hangs from (auth/policy.ts).
+      const rule = await rowFilter(ctx.viewer, spec.table, { column: spec.parentColumn, key: `${parent}.id` });
+      const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, rule);
       // Only the total: the bare count, not a page object around it (light asks one per body).
       if (countOnly) return sql`(select count(*) from "${spec.table}" t where t."${spec.parentColumn}" = ${parent}.id${where})`;
       return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, child?.columns);
