@@ -15,7 +15,7 @@ import type { Context } from './context';
 import { byId, ChildList, ChildPage, childPages, Loader, whenReady } from './loaders';
 import { isPosition, Page, PageArgs, readPage } from './pagination';
 import { getMetadataStorage } from 'type-graphql';
-import { arrayRowMapper, columnsFor, rowValuesSql, rowWidth } from './rows';
+import { arrayRowMapper, columnSetter, columnsFor, rowValuesSql, rowWidth } from './rows';
 
 /**
  * Look-ahead prefetch: the way PostGraphile answers a nested selection with one statement. A list
@@ -573,6 +573,20 @@ export function pageSql(
 
 const nothing = (): void => undefined;
 
+/**
+ * A child page's columns without the one it hangs from (the parent's id, known without reading it),
+ * or the columns as they are when all are read. Kept per column list, so mappers find it again.
+ */
+function withoutParent(columns: readonly string[] | undefined, parentColumn: string): readonly string[] | undefined {
+  if (!columns?.includes(parentColumn)) return columns;
+  let byParent = withoutParents.get(columns);
+  if (!byParent) withoutParents.set(columns, (byParent = new Map()));
+  let kept = byParent.get(parentColumn);
+  if (!kept) byParent.set(parentColumn, (kept = columns.filter((column) => column !== parentColumn)));
+  return kept;
+}
+const withoutParents = new WeakMap<readonly string[], Map<string, readonly string[]>>();
+
 /** ` and (a) and (b)` for the conditions given, skipping undefined ones. */
 export function andWhere(...conditions: (Sql | string | undefined)[]): Sql {
   const parts = conditions.filter((c): c is Sql | string => !!c).map((c) => (typeof c === 'string' ? { sql: c, params: [] } : c));
@@ -588,11 +602,15 @@ export function decodePage<T extends object>(
   columns: readonly string[] | undefined,
   /** The page's offset: its rows are at positions offset + 1, offset + 2, ... of the list. */
   offset: number,
+  /** What each row gets that it was not read with (the parent's key), before the fields below it are primed. */
+  fill?: (row: T) => void,
 ): ChildPage<T> | Promise<ChildPage<T>> {
   const map = arrayRowMapper(ctx.em, entity, columns);
   const page: ChildPage<T> = { rows: [], positions: [], total: Number(json.total) };
   for (const item of json.rows) {
-    page.rows.push(map(item));
+    const row = map(item);
+    fill?.(row);
+    page.rows.push(row);
     page.positions.push(offset + page.positions.length + 1);
   }
   const width = nested ? rowWidth(ctx.em, entity, columns) : 0;
@@ -623,12 +641,17 @@ export function pagePrefetcher<T extends object>(
       const where = andWhere(spec.where && { sql: spec.where, params: spec.params ?? [] }, rule);
       // Only the total: the bare count, not a page object around it (light asks one per body).
       if (countOnly) return sql`(select count(*) from "${spec.table}" t where t."${spec.parentColumn}" = ${parent}.id${where})`;
-      return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, child?.columns);
+      const columns = withoutParent(child?.columns, spec.parentColumn);
+      return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, columns);
     },
     prime: (ctx, { spec, page, countOnly }, parent, json, nested, child, field) => {
       const loader = ctx.loaders.atPosition(field, () => childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant));
       if (countOnly) return void loader.prime(parent.id, { rows: [], positions: [], total: Number(json) });
-      return whenReady(decodePage(ctx, entity, json, nested, child?.columns, page.after ?? 0), (result) => void loader.prime(parent.id, result));
+      const columns = withoutParent(child?.columns, spec.parentColumn);
+      // Every row's parent column is the parent's id: set, not read (one value fewer per row).
+      const setParent = columns !== child?.columns ? columnSetter(ctx.em, entity, spec.parentColumn) : undefined;
+      const fill = setParent && ((row: T) => setParent(row, parent.id));
+      return whenReady(decodePage(ctx, entity, json, nested, columns, page.after ?? 0, fill), (result) => void loader.prime(parent.id, result));
     },
   };
 }

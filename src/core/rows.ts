@@ -124,6 +124,14 @@ export function rowValuesSql(em: EntityManager, entity: EntityClass<object>, ali
   return parts.join(', ');
 }
 
+/** Sets the property of one column on a mapped object as the mappers do (a reference for a many-to-one). */
+export function columnSetter(em: EntityManager, entity: EntityClass<object>, column: string): (object: object, value: unknown) => void {
+  const found = compiledFor(em, entity);
+  const setter = found.setters[found.columns.indexOf(column)];
+  if (!setter) throw new Error(`${entity.name} has no column ${column}`);
+  return setter as (object: object, value: unknown) => void;
+}
+
 /** How many values of a row's array (rowValuesSql) are its columns': `columns`, or all of them. */
 export function rowWidth(em: EntityManager, entity: EntityClass<object>, columns?: readonly string[]): number {
   return (columns ?? rowColumns(em, entity)).length;
