@@ -21,7 +21,8 @@ export class LoaderRegistry {
    * dozens to hundreds of times (each school's bodies, each governor's person): building loader keys,
    * reading the page arguments and the selection for each call was a few percent of a light request. One value per
    * position: a resolver calls this once, with `info.fieldNodes`; a prefetcher priming the same field
-   * under many parents, with its planned field (core/prefetch.ts).
+   * under many parents, with its planned field; the primer of a plan's nested fields, with the plan
+   * (core/prefetch.ts).
    */
   atPosition<T>(position: object, create: () => T): T {
     if (this.positions.has(position)) return this.positions.get(position) as T;

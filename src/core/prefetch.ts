@@ -645,11 +645,17 @@ export function pagePrefetcher<T extends object>(
       return pageSql(ctx, entity, spec.table, spec.parentColumn, `${parent}.id`, where, spec.orderBy, page.after ?? 0, page.size, b, nested, columns);
     },
     prime: (ctx, { spec, page, countOnly }, parent, json, nested, child, field) => {
-      const loader = ctx.loaders.atPosition(field, () => childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant));
+      // The same for every parent of this field: worked out once per request.
+      const { loader, columns, setParent } = ctx.loaders.atPosition(field, () => {
+        const columns = withoutParent(child?.columns, spec.parentColumn);
+        return {
+          loader: childPages(ctx, entity, spec, page, undefined, countOnly ? 'count' : child?.variant),
+          columns,
+          // Every row's parent column is the parent's id: set, not read (one value fewer per row).
+          setParent: columns !== child?.columns ? columnSetter(ctx.em, entity, spec.parentColumn) : undefined,
+        };
+      });
       if (countOnly) return void loader.prime(parent.id, { rows: [], positions: [], total: Number(json) });
-      const columns = withoutParent(child?.columns, spec.parentColumn);
-      // Every row's parent column is the parent's id: set, not read (one value fewer per row).
-      const setParent = columns !== child?.columns ? columnSetter(ctx.em, entity, spec.parentColumn) : undefined;
       const fill = setParent && ((row: T) => setParent(row, parent.id));
       return whenReady(decodePage(ctx, entity, json, nested, columns, page.after ?? 0, fill), (result) => void loader.prime(parent.id, result));
     },
