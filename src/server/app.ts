@@ -2,7 +2,6 @@ import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
@@ -29,7 +28,8 @@ import { healthRoutes, HealthState } from './health';
 import { Metrics } from './metrics';
 import { operationLog, operationLogPlugin, WebSocketOperationLog, withOperationRecord } from './operation-log';
 import { listen } from './shutdown';
-import { mountExplorer } from './explorer';
+import { mountExplorer, wantsHtml } from './explorer';
+import { graphqlHttp, isGraphQLPath } from './graphql-http';
 import { TrustedDocuments, trustedDocumentsMode, type TrustedDocumentsMode } from './trusted-documents';
 
 export interface TrellisServer {
@@ -71,7 +71,14 @@ export const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 export async function startServer(options: ServerOptions): Promise<TrellisServer> {
   const schema = await trellisSchema();
   const app = express();
-  const httpServer = http.createServer(app);
+  // /graphql is answered on Node's own request and response (graphql-http.ts), the rest by Express;
+  // set once Apollo has started, below.
+  let graphql: http.RequestListener | undefined;
+  const production = Boolean(options.production);
+  const httpServer = http.createServer((req, res) => {
+    if (graphql && isGraphQLPath(req.url) && (production || !wantsHtml(req))) graphql(req, res);
+    else app(req, res);
+  });
 
   const auth = options.auth ?? loadAuthConfig();
   const metrics = new Metrics({ processMetrics: options.processMetrics });
@@ -139,18 +146,16 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const context = (viewer?: Viewer, session?: Session) => createContext(options.orm.em, { alertFeed, viewer, session });
   // GraphiQL at / and at GET /graphql for browsers, in development only.
   if (!options.production) mountExplorer(app);
-  app.use(
-    '/graphql',
-    operationLog(metrics),
-    // Bad bodies, content types and text answer GraphQL-shaped 4xx errors (protocol-errors.ts).
-    ...httpProtocol(MAX_REQUEST_BYTES),
-    trustedDocuments.http(),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) =>
-        withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
-    }),
-    protocolErrorHandler,
-  );
+  graphql = graphqlHttp(apollo, {
+    steps: [
+      operationLog(metrics),
+      // Bad bodies, content types and text answer GraphQL-shaped 4xx errors (protocol-errors.ts).
+      ...httpProtocol(MAX_REQUEST_BYTES),
+      trustedDocuments.http(),
+    ],
+    context: async (req, res) => withOperationRecord(res, context(await authenticate(options.orm.em, auth, req.headers.authorization))),
+    onError: protocolErrorHandler,
+  });
   // Subscriptions: graphql-ws on the same port and path as HTTP.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
   type Connection = { viewer?: Viewer; session?: Session; operations?: Set<string> };

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import accepts from 'accepts';
 import type { Express, Request, Response } from 'express';
 
 /**
@@ -169,8 +171,8 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** True when a browser asks for a page: it prefers text/html to the GraphQL media types (curl's any-type Accept does not). */
-export function wantsHtml(req: Request): boolean {
-  return req.method === 'GET' && req.accepts(['application/graphql-response+json', 'application/json', 'text/html']) === 'text/html';
+export function wantsHtml(req: IncomingMessage): boolean {
+  return req.method === 'GET' && accepts(req).type(['application/graphql-response+json', 'application/json', 'text/html']) === 'text/html';
 }
 
 /** Mounts the explorer at `/`, at GET `graphqlPath` for browsers, and its assets under /explorer/. Call before the GraphQL middleware. */

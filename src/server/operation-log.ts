@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Kind, OperationDefinitionNode } from 'graphql';
 import type { Context } from '../core/context';
 import { logger } from '../logger';
@@ -34,11 +34,11 @@ function newRequestId(given: unknown): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** Express middleware for /graphql: request id, and the operation's log line and metrics on finish. */
+/** The first step on /graphql (graphql-http.ts): request id, and the operation's log line and metrics on finish. */
 export function operationLog(metrics: Metrics) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const record: OperationRecord = { requestId: newRequestId(req.headers['x-request-id']), startedAt: performance.now(), errorCodes: [] };
-    res.locals.operation = record;
+    (res as ServerResponse & { [RECORD]?: OperationRecord })[RECORD] = record;
     res.setHeader('x-request-id', record.requestId);
     res.on('finish', () => {
       const seconds = (performance.now() - record.startedAt) / 1000;
@@ -70,8 +70,8 @@ export function operationLog(metrics: Metrics) {
 }
 
 /** Ties a request's context to its log record (called by the server's context function). */
-export function withOperationRecord<C extends object>(res: Response, context: C): C {
-  const record = res.locals.operation as OperationRecord | undefined;
+export function withOperationRecord<C extends object>(res: ServerResponse, context: C): C {
+  const record = recordOf(res);
   // A symbol key, not a WeakMap: Apollo hands plugins a shallow copy of the context object.
   if (record) (context as Record<symbol, unknown>)[RECORD] = record;
   return context;

@@ -1,9 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import express, { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
+import express from 'express';
+import typeis from 'type-is';
 import { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema, parse } from 'graphql';
 import { PARSE_OPTIONS, validateWithLimits } from '../auth/limits';
 import { findUnsafeText } from '../core/text';
 import { logger } from '../logger';
+import { HttpStep, sendJson } from './graphql-http';
 
 /*
  * How Trellis answers a request that is not a well-formed GraphQL request, before and around Apollo:
@@ -22,20 +26,21 @@ import { logger } from '../logger';
  */
 
 /** Sends one GraphQL-shaped error with an HTTP status. */
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 
 /**
- * Express middleware for POST/GET /graphql, in order: content type, JSON body with its limit, and
+ * Steps for POST/GET /graphql (graphql-http.ts), in order: content type, JSON body with its limit, and
  * the text check. Replaces a bare express.json() so that every refusal is GraphQL-shaped.
  */
-export function httpProtocol(maxBytes: number): RequestHandler[] {
+export function httpProtocol(maxBytes: number): HttpStep[] {
+  // body-parser's json(), as Express exports it; it runs on Node's own request.
   const json = express.json({ limit: maxBytes });
-  const contentType: RequestHandler = (req, res, next) => {
-    if (req.method !== 'POST' || req.is('application/json')) return next();
+  const contentType: HttpStep = (req, res, next) => {
+    if (req.method !== 'POST' || typeis(req, ['application/json'])) return next();
     const found = req.headers['content-type'];
     sendError(
       res,
@@ -44,8 +49,8 @@ export function httpProtocol(maxBytes: number): RequestHandler[] {
       `Send GraphQL requests as JSON: content-type: application/json (${found ? `found ${found.split(';')[0]}` : 'none was sent'}).`,
     );
   };
-  const body: RequestHandler = (req, res, next) =>
-    json(req, res, (error?: unknown) => {
+  const body: HttpStep = (req, res, next) =>
+    json(req as never, res as never, (error?: unknown) => {
       if (!error) return next();
       const { type } = error as { type?: string };
       if (type === 'entity.too.large')
@@ -56,8 +61,10 @@ export function httpProtocol(maxBytes: number): RequestHandler[] {
         return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as UTF-8 JSON, without a content encoding.');
       next(error);
     });
-  const text: RequestHandler = (req, res, next) => {
-    const found = findUnsafeText(req.method === 'POST' ? req.body : req.query);
+  const text: HttpStep = (req, res, next) => {
+    // GET parameters as Express 5's default ("simple") query parser read them.
+    const search = req.url?.split('?')[1];
+    const found = findUnsafeText(req.method === 'POST' ? req.body : parseQueryString(search ?? ''));
     if (found) return sendError(res, 400, 'BAD_USER_INPUT', found);
     next();
   };
@@ -65,12 +72,18 @@ export function httpProtocol(maxBytes: number): RequestHandler[] {
 }
 
 /** The last handler on /graphql: anything unexpected is logged and answered without details. */
-export const protocolErrorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
+export function protocolErrorHandler(error: unknown, res: ServerResponse): void {
+  // Too late for an answer once it has begun: end the connection rather than append to it.
+  if (res.headersSent) {
+    logger.error({ err: error }, 'unexpected error after answering a GraphQL request');
+    res.destroy();
+    return;
+  }
   const status = Number((error as { status?: number }).status);
   if (status >= 400 && status < 500) return sendError(res, status, 'BAD_REQUEST', 'The request could not be read.');
   logger.error({ err: error }, 'unexpected error handling a GraphQL request');
   sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-};
+}
 
 /** Errors that mean the request itself was not a runnable GraphQL operation. */
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE']);

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { NextFunction, Request, Response } from 'express';
 import {
   DocumentNode,
   FragmentDefinitionNode,
@@ -16,6 +15,7 @@ import {
   visit,
 } from 'graphql';
 import { validateWithLimits } from '../auth/limits';
+import { HttpStep, sendJson } from './graphql-http';
 
 /**
  * Trusted documents (persisted operations) for partner apps.
@@ -122,9 +122,9 @@ export class TrustedDocuments {
     return undefined;
   }
 
-  /** Express middleware for /graphql, after the JSON body parser and before Apollo: puts the registered text in the request. */
-  http() {
-    return async (req: Request, res: Response, next: NextFunction) => {
+  /** A step for /graphql (graphql-http.ts), after the JSON body and before Apollo: puts the registered text in the request. */
+  http(): HttpStep {
+    return async (req, res, next) => {
       try {
         if (req.method === 'POST') {
           const body = req.body as OperationParams | undefined;
@@ -141,7 +141,7 @@ export class TrustedDocuments {
         }
         if (req.method === 'GET') {
           // Apollo reads GET parameters from req.url, so the registered text is written back there.
-          const url = new URL(req.url, 'http://trellis.invalid');
+          const url = new URL(req.url ?? '/', 'http://trellis.invalid');
           const params: OperationParams = {
             query: url.searchParams.get('query') ?? undefined,
             documentId: url.searchParams.get('documentId') ?? undefined,
@@ -161,7 +161,7 @@ export class TrustedDocuments {
         return next();
       } catch (error) {
         if (!(error instanceof TrustedDocumentRefusal)) return next(error);
-        res.status(400).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+        sendJson(res, 400, { errors: [{ message: error.message, extensions: { code: error.code } }] });
       }
     };
   }
