@@ -96,19 +96,32 @@ export function connectionOf<TRow, TEdge extends { cursor: string }>(
   totalCount: () => Promise<number> | number,
 ): ConnectionShape<TEdge> {
   const edges = rows.slice(0, page.size).map(toEdge);
-  let counted: Promise<number> | number | undefined;
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > page.size,
-      hasPreviousPage: page.after !== undefined,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-    get totalCount() {
-      return (counted ??= totalCount());
-    },
+  const pageInfo = {
+    hasNextPage: rows.length > page.size,
+    hasPreviousPage: page.after !== undefined,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges[edges.length - 1]?.cursor ?? null,
   };
+  return new Connection(edges, pageInfo, totalCount);
+}
+
+/**
+ * A page whose total is counted when first read. A class, not an object literal with a getter: V8
+ * kept every literal's getter, and the request it closed over, alive through minor collections until
+ * a full one (see server/executor.ts for the same pattern in Apollo's gateway).
+ */
+class Connection<TEdge> implements ConnectionShape<TEdge> {
+  private counted: Promise<number> | number | undefined;
+
+  constructor(
+    readonly edges: TEdge[],
+    readonly pageInfo: PageInfo,
+    private readonly count: () => Promise<number> | number,
+  ) {}
+
+  get totalCount(): Promise<number> | number {
+    return (this.counted ??= this.count());
+  }
 }
 
 export function EdgeType<TNode extends object>(nodeType: ClassType<TNode>, nodeDescription: string) {

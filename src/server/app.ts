@@ -17,12 +17,12 @@ import { apolloLimits } from '../auth/limits';
 import { Session, SessionRegistry } from '../auth/sessions';
 import type { Viewer } from '../auth/viewer';
 import { AuthConfig, loadAuthConfig } from '../config';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { logger } from '../logger';
 import { Context, createContext } from '../core/context';
 import { instrumentationPlugins } from './instrumentation';
 import { httpProtocol, prepareWsOperation, protocolErrorHandler, requestErrorStatusPlugin } from './protocol-errors';
-import { executorKind, jitGateway } from './executor';
+import { compiledExecution, executorKind } from './executor';
 import { trellisSchema } from './schema';
 import { healthRoutes, HealthState } from './health';
 import { Metrics } from './metrics';
@@ -67,6 +67,16 @@ export interface ServerOptions {
  */
 export const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 
+/** What a caller sees of an error: anything unexpected is logged and reported without its details. */
+const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  const code = formatted.extensions?.code;
+  if (code === 'INTERNAL_SERVER_ERROR') {
+    logger.error({ err: unwrapResolverError(error) }, 'unexpected error in resolver');
+    return { message: 'Internal server error', extensions: { code } };
+  }
+  return formatted;
+};
+
 /** HTTP and WebSocket (graphql-ws subscriptions) on one port and path: /graphql. */
 export async function startServer(options: ServerOptions): Promise<TrellisServer> {
   const schema = await trellisSchema();
@@ -85,10 +95,8 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const health: HealthState = { draining: false };
   const limits = apolloLimits(Boolean(options.production));
   const trustedDocuments = new TrustedDocuments(options.orm, options.trustedDocuments ?? trustedDocumentsMode());
-  // graphql-jit compiles each distinct document once (executor.ts); graphql-js stays the reference.
-  const execution = executorKind() === 'jit' ? { gateway: jitGateway(schema) } : { schema };
   const apollo = new ApolloServer<Context>({
-    ...execution,
+    schema,
     introspection: !options.production,
     allowBatchedHttpRequests: false,
     // Signals are ours (server/shutdown.ts): Apollo's own handler would stop it too and then re-send the
@@ -109,17 +117,11 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
       ...limits.plugins,
       ...instrumentationPlugins(),
       requestErrorStatusPlugin(),
+      // graphql-jit runs each distinct query compiled once (executor.ts); graphql-js stays the reference.
+      ...(executorKind() === 'jit' ? [compiledExecution(schema, formatError)] : []),
       ApolloServerPluginLandingPageDisabled(),
     ],
-    formatError: (formatted, error) => {
-      const original = unwrapResolverError(error);
-      const code = formatted.extensions?.code;
-      if (code === 'INTERNAL_SERVER_ERROR') {
-        logger.error({ err: original }, 'unexpected error in resolver');
-        return { message: 'Internal server error', extensions: { code } };
-      }
-      return formatted;
-    },
+    formatError,
   });
   await apollo.start();
 
