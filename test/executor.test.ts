@@ -1,7 +1,7 @@
 import { getIntrospectionQuery, OperationDefinitionNode, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../src/core/node';
-import { compilable, setCompiledExecution } from '../src/server/executor';
+import { compilable, compiledAnswerCount, setCompiledExecution } from '../src/server/executor';
 import { trellisSchema } from '../src/server/schema';
 import { G, loadFixture, S } from './access-fixture';
 import { startTestApp, TestApp } from './helpers';
@@ -87,10 +87,12 @@ describe('graphql-jit answers as graphql-js does', () => {
   async function bothWays(as: string | undefined, query: string, variables: Record<string, unknown>) {
     try {
       setCompiledExecution(false);
+      const before = compiledAnswerCount();
       const interpreted = await app.gqlAs(as, query, variables);
+      expect(compiledAnswerCount(), 'graphql-js answered').toBe(before);
       setCompiledExecution(true);
       const compiled = await app.gqlAs(as, query, variables);
-      return { interpreted: normal(interpreted), compiled: normal(compiled) };
+      return { interpreted: normal(interpreted), compiled: normal(compiled), byCompiledCode: compiledAnswerCount() - before };
     } finally {
       setCompiledExecution(true);
     }
@@ -101,8 +103,10 @@ describe('graphql-jit answers as graphql-js does', () => {
     let answered = 0;
     let refused = 0;
     for (const [name, as] of Object.entries(callers)) {
-      const { interpreted, compiled } = await bothWays(as, query, variables);
+      const { interpreted, compiled, byCompiledCode } = await bothWays(as, query, variables);
       expectSameAnswer(compiled, interpreted, name);
+      // The second answer came from compiled code, not from graphql-js behind it.
+      expect(byCompiledCode, name).toBe(1);
       if (interpreted.data) answered += 1;
       if (interpreted.errors) refused += 1;
     }
@@ -135,6 +139,8 @@ describe('graphql-jit answers as graphql-js does', () => {
     expect(interpreted.data.__schema.types.length).toBeGreaterThan(100);
     const wrong = await bothWays(undefined, `query ($n: Int!) { schools(first: $n) { totalCount } }`, { n: 'ten' });
     expectSameAnswer(wrong.compiled, wrong.interpreted, 'anonymous');
+    // A wrong variable is left to graphql-js, which reports it before anything is read.
+    expect(wrong.byCompiledCode).toBe(0);
     expect(wrong.compiled.errors).toEqual([expect.stringMatching(/^BAD_USER_INPUT \[\]: Variable "\$n" got invalid value "ten"/)]);
   });
 });

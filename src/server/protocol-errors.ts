@@ -26,7 +26,7 @@ import { HttpStep, sendJson } from './graphql-http';
  */
 
 /** Sends one GraphQL-shaped error with an HTTP status. */
-export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
