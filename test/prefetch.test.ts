@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPrefetch } from '../src/core/prefetch';
 import { toGlobalId } from '../src/core/node';
+import { encodeCursor } from '../src/core/pagination';
 import { seedBenchEvidence } from '../src/demo/bench-evidence';
 import { seedEngland } from '../src/demo/england';
 import { QUERIES, Targets } from '../bench/queries/queries';
@@ -264,6 +265,49 @@ describe('prefetch gives the answer the loaders give, for every caller (access f
     const alertsKey = await view(callers['key:read:alerts'], PUBLIC);
     expect(alertsKey.get('Fowey Primary').alerts.totalCount).toBe(1);
     expect(alertsKey.get('Ashdown Primary').alerts.totalCount).toBe(2);
+  });
+
+  it('a child page counts its total only when it cannot tell it: every size around the list and every offset, the same as the loaders', async () => {
+    // A page holding fewer rows than asked holds the rest of the list, so its total is offset + rows
+    // (core/prefetch.ts pageSql); a page cut short, an empty page and one past the end count instead.
+    // Sizes from 1 to past the fixture's longest lists, from the start and after positions 1, 3 and 9
+    // (past every end); one query per list and offset, within the alias limit.
+    const lists = [
+      { list: 'school.staff', page: (args: string) => `staff(${args}) { totalCount pageInfo { hasNextPage } edges { cursor node { role } } }` },
+      { list: 'School.alerts', page: (args: string) => `alerts(${args}) { totalCount pageInfo { hasNextPage } edges { cursor node { severity } } }` },
+      {
+        list: 'governingBody.governors',
+        page: (args: string) => `governingBodies { name governors(${args}) { totalCount pageInfo { hasNextPage } edges { cursor node { role } } } }`,
+      },
+    ];
+    const sizes = [1, 2, 3, 4];
+    let cutShort = 0;
+    let whole = 0;
+    for (const { list, page } of lists) {
+      for (const position of [undefined, 1, 3, 9]) {
+        const after = position === undefined ? '' : `, after: "${encodeCursor(list, position)}"`;
+        const query = `query Pages($groups: [ID!]!) { nodes(ids: $groups) { ... on Group { members(first: 10) { edges { node { urn
+          ${sizes.map((n) => `p${n}: ${page(`first: ${n}${after}`)}`).join('\n')} } } } } } }`;
+        for (const as of [callers.anonymous, callers.admin, callers.ceoT, callers.govA, callers.headA, callers.outsider]) {
+          const { loaders, prefetched } = await bothWays(app, as, query, { groups: GROUPS });
+          expect(prefetched, `${list} after ${position}`).toEqual(loaders);
+          // Anonymous callers are refused staff and alerts (the same refusal both ways, compared above).
+          const pages = (loaders.data?.nodes ?? []).flatMap((group: any) =>
+            (group?.members?.edges ?? []).flatMap(({ node }: any) =>
+              // A school's page, or (governors) each of its bodies' pages.
+              sizes.flatMap((n) => (Array.isArray(node?.[`p${n}`]) ? node[`p${n}`].map((body: any) => body.governors) : [node?.[`p${n}`]])),
+            ),
+          );
+          for (const p of pages.filter(Boolean)) {
+            if (p.pageInfo.hasNextPage) cutShort += 1;
+            else if (p.edges.length > 0) whole += 1;
+          }
+        }
+      }
+    }
+    // Both kinds of page were asked: the total the page tells and the total counted.
+    expect(cutShort).toBeGreaterThan(0);
+    expect(whole).toBeGreaterThan(0);
   });
 
   it('leaves a bad cursor to the resolver, which reports it as before', async () => {

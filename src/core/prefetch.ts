@@ -561,13 +561,21 @@ export function pageSql(
   // there is a next one. The subquery keeps only the columns read (nested fields read the keys among
   // them): its rows are sorted, and narrow rows sort and read faster.
   const kept = columns ? columns.map((column) => `t."${column}"`).join(', ') : 't.*';
+  const p = b.alias('p');
+  // The total is counted only when the page cannot tell it: a page with fewer rows than were asked
+  // for holds the rest of the list, so its total is the offset plus its rows (most of a trust's
+  // bodies, staff lists and member lists fit in one page). PostgreSQL evaluates a CASE's branches
+  // lazily, so the count's scan runs only for a page cut short, an empty page past the start, or one
+  // read from an offset past the end.
+  const whole = offset === 0 ? `${p}.n <= ${size}` : `${p}.n between 1 and ${size}`;
   return (n ? n(x) : Promise.resolve(undefined)).then(
     (nested) =>
-      sql`json_build_object('total', (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}),
-        'rows', coalesce((select json_agg(${objectJsonSql(row, nested)}) from (
+      sql`(select json_build_object('total', case when ${whole} then ${String(offset)} + ${p}.n
+          else (select count(*) from "${table}" t where t."${parentColumn}" = ${parentKey}${where}) end,
+        'rows', coalesce(${p}.rows, '[]'::json)) from (select json_agg(${objectJsonSql(row, nested)}) as rows, count(*) as n from (
           select ${kept} from "${table}" t where t."${parentColumn}" = ${parentKey}${where}
           order by ${orderBy} limit ${String(size + 1)} offset ${String(offset)}
-        ) ${x}), '[]'::json))`,
+        ) ${x}) ${p})`,
   );
 }
 
