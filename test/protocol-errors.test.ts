@@ -228,6 +228,11 @@ describe('HTTP: text that cannot be stored', () => {
     const text = await response.text();
     expect(response.status).toBe(400);
     expect(JSON.parse(text).errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/operationName contains a NUL/) });
+    // Everything after the first "?" is the query string, a second "?" included (as Apollo reads it).
+    const hidden = `${app.url}?query=${encodeURIComponent('{ __typename }')}&x=1?&operationName=${encodeURIComponent('Q\u0000')}`;
+    const second = await fetch(hidden, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(second.status).toBe(400);
+    expect(((await second.json()) as any).errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/operationName contains a NUL/) });
   });
 
   it('writes nothing for a mutation refused for its text', async () => {

@@ -14,13 +14,18 @@ const GRAPHQL_PATH = /^\/graphql(?:[/?#]|$)/i;
 
 export const isGraphQLPath = (url: string | undefined): boolean => GRAPHQL_PATH.test(url ?? '');
 
+/** A request's query string: everything after the first "?" (a later "?" included), as Apollo reads it; '' when none. */
+export function searchOf(url: string | undefined): string {
+  const at = url?.indexOf('?') ?? -1;
+  return at < 0 ? '' : url!.slice(at);
+}
+
 /**
  * HTTP on /graphql, on Node's own request and response rather than Express's.
  *
  * Why: Express re-parents every request and response onto its app's prototypes
- * (`Object.setPrototypeOf`), and V8 then keeps each request's objects alive through the next minor
- * collection, so they are promoted and live on until a full one. Under load the old space grew to
- * four times what is live, and every young collection copied a request's worth of rows. Measured
+ * (`Object.setPrototypeOf`), and V8 then kept each request's objects alive through the next minor
+ * collection, so they were promoted and lived on until a full one. Measured
  * with `--trace-gc-nvp` on `{ __typename }`: an Express app promoted about 7 KB per request where the
  * same handler on Node's http promoted none, and peak RSS went from 69 to 160 MB
  * (BENCHMARKS.md, sixth pass). Express keeps the other routes (health, metrics, analytics, explorer).
@@ -68,10 +73,8 @@ async function answer<C extends BaseContext>(
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const url = req.url ?? '';
-  const query = url.indexOf('?');
   const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: query < 0 ? '' : url.slice(query), body: req.body },
+    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: searchOf(req.url), body: req.body },
     context: () => context(req, res),
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);

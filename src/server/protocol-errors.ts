@@ -7,7 +7,7 @@ import { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema, parse } from 
 import { PARSE_OPTIONS, validateWithLimits } from '../auth/limits';
 import { findUnsafeText } from '../core/text';
 import { logger } from '../logger';
-import { HttpStep, sendJson } from './graphql-http';
+import { HttpStep, searchOf, sendJson } from './graphql-http';
 
 /*
  * How Trellis answers a request that is not a well-formed GraphQL request, before and around Apollo:
@@ -62,9 +62,8 @@ export function httpProtocol(maxBytes: number): HttpStep[] {
       next(error);
     });
   const text: HttpStep = (req, res, next) => {
-    // GET parameters as Express 5's default ("simple") query parser read them.
-    const search = req.url?.split('?')[1];
-    const found = findUnsafeText(req.method === 'POST' ? req.body : parseQueryString(search ?? ''));
+    // GET parameters as Express 5's default ("simple") query parser read them, and Apollo after it.
+    const found = findUnsafeText(req.method === 'POST' ? req.body : parseQueryString(searchOf(req.url).slice(1)));
     if (found) return sendError(res, 400, 'BAD_USER_INPUT', found);
     next();
   };
