@@ -48,9 +48,9 @@ const DATABASE = 'trellis_bench_queries';
 /**
  * Both servers run with the V8 flags `npm start` gives Trellis (package.json): a larger young
  * generation (Node's default semi-space is 16 MB), so the short-lived objects of a large response are
- * collected in fewer scavenges, and a 1 GB old space, under which V8 grows the old space by at most
- * 1.6 times what survives a full collection rather than 4 times (it scales its growing factor with
- * the limit). NODE_FLAGS="" runs them with Node's defaults.
+ * collected in fewer scavenges, and a 1 GB old space, under which V8 lets the heap grow to about
+ * twice what survives a full collection before the next rather than four times (it scales its growing
+ * factor with the limit; BENCHMARKS.md, sixth pass). NODE_FLAGS="" runs them with Node's defaults.
  */
 const NODE_FLAGS = (process.env.NODE_FLAGS ?? '--max-semi-space-size=32 --max-old-space-size=1024').split(' ').filter(Boolean);
 const MARK_START = '<!-- bench:queries:start -->';

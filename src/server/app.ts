@@ -93,11 +93,11 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   const auth = options.auth ?? loadAuthConfig();
   const metrics = new Metrics({ processMetrics: options.processMetrics });
   const health: HealthState = { draining: false };
-  const limits = apolloLimits(Boolean(options.production));
+  const limits = apolloLimits(production);
   const trustedDocuments = new TrustedDocuments(options.orm, options.trustedDocuments ?? trustedDocumentsMode());
   const apollo = new ApolloServer<Context>({
     schema,
-    introspection: !options.production,
+    introspection: !production,
     allowBatchedHttpRequests: false,
     // Signals are ours (server/shutdown.ts): Apollo's own handler would stop it too and then re-send the
     // signal to the process, which our handler takes for a second Ctrl-C and exits 1.
@@ -147,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<TrellisServer
   // The caller is read from "Authorization: Bearer ..." on HTTP, and from connection_init's payload on WebSocket.
   const context = (viewer?: Viewer, session?: Session) => createContext(options.orm.em, { alertFeed, viewer, session });
   // GraphiQL at / and at GET /graphql for browsers, in development only.
-  if (!options.production) mountExplorer(app);
+  if (!production) mountExplorer(app);
   graphql = graphqlHttp(apollo, {
     steps: [
       operationLog(metrics),
